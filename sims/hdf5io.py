@@ -1,0 +1,155 @@
+"""HDF5 results with units and provenance, written atomically.
+
+Every result file is written to ``<name>.tmp-<pid>`` beside its target, every dataset is
+checked for NaN/Inf over its whole extent, and only then is the file renamed into place
+(``os.replace`` is atomic on POSIX). A killed or failed run leaves no file a later run
+would trust. Provenance attributes on the root group: config hash, Meep and sims
+versions, git commit, host, wall time, and the settings as JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+SIMS_VERSION = "0.1.0"
+
+
+class NonFiniteResult(RuntimeError):
+    """A simulation produced NaN or Inf (diverging fields, bad input)."""
+
+
+def settings_hash(settings: dict) -> str:
+    """SHA-256 of the settings in canonical JSON (sorted keys)."""
+    blob = json.dumps(settings, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(settings: dict, wall_time_s: float | None = None, **extra) -> dict:
+    """Attributes describing how a result was made."""
+    try:
+        import meep
+
+        meep_version = meep.__version__
+    except ImportError:  # pragma: no cover - meep is a hard requirement of the workflow
+        meep_version = "not installed"
+    attrs = {
+        "settings_json": json.dumps(settings, sort_keys=True, default=str),
+        "settings_hash": settings_hash(settings),
+        "meep_version": meep_version,
+        "numpy_version": np.__version__,
+        "sims_version": SIMS_VERSION,
+        "git_commit": git_commit(),
+        "host": platform.node(),
+    }
+    if wall_time_s is not None:
+        attrs["wall_time_s"] = float(wall_time_s)
+    attrs.update(extra)
+    return attrs
+
+
+def check_finite(name: str, value) -> None:
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise NonFiniteResult(f"dataset {name!r} holds {bad} NaN/Inf values of {arr.size}: "
+                              "the simulation diverged or its input is invalid; nothing was written")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside ``path``; rename it into place on success only."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
+             units: dict | None = None, groups: dict | None = None) -> Path:
+    """Write datasets (name -> array) with units and root attributes, atomically.
+
+    Args:
+        path: target .h5 file.
+        datasets: name -> array-like (nested names "a/b" make groups).
+        attrs: root attributes (provenance, scalars).
+        units: name -> unit string, stored as the dataset's ``units`` attribute.
+        groups: optional name -> dict of attributes for groups.
+    Raises:
+        NonFiniteResult: any dataset holds NaN or Inf (then no file is written).
+    """
+    import h5py
+
+    for name, val in datasets.items():
+        check_finite(name, val)
+    units = units or {}
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as fh:
+            for name, val in datasets.items():
+                arr = np.asarray(val)
+                if arr.dtype.kind == "U":
+                    arr = arr.astype("S")
+                ds = fh.create_dataset(name, data=arr)
+                if name in units:
+                    ds.attrs["units"] = units[name]
+            for gname, gattrs in (groups or {}).items():
+                grp = fh.require_group(gname)
+                for k, v in gattrs.items():
+                    grp.attrs[k] = v
+            for k, v in (attrs or {}).items():
+                fh.attrs[k] = v if not isinstance(v, (dict, list)) else json.dumps(v, default=str)
+    return Path(path)
+
+
+def read_h5(path: str | Path) -> tuple[dict, dict]:
+    """(datasets, root attributes) of a result file, datasets as numpy arrays."""
+    import h5py
+
+    data, attrs = {}, {}
+    with h5py.File(path, "r") as fh:
+        fh.visititems(lambda name, obj: data.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        attrs = dict(fh.attrs)
+    return data, attrs
+
+
+class Timer:
+    """Wall-clock timer: ``with Timer() as t: ...; t.seconds``."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+        return False
+
+
+def save_figure(fig, path_png: str | Path) -> None:
+    """Save a matplotlib figure as PNG and PDF (same stem), atomically."""
+    path_png = Path(path_png)
+    for path in (path_png, path_png.with_suffix(".pdf")):
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=150, bbox_inches="tight", format=path.suffix[1:])
