@@ -149,7 +149,15 @@ def schema_check(config: dict) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------
 # physics checks
 # ---------------------------------------------------------------------------------------
+CHECK_MODULES: list[str] = []
+"""sims modules that register checks of their own config sections (imported lazily)."""
+
+
 def physics_problems(config: dict) -> list[tuple[str, str]]:
+    import importlib
+
+    for mod in CHECK_MODULES:
+        importlib.import_module(mod)
     problems: list[tuple[str, str]] = []
     for check in _CHECKS:
         problems.extend(check(config))
