@@ -114,10 +114,25 @@ def _allowed_properties(schema: dict) -> list[str]:
     return props
 
 
+def _non_finite_numbers(obj, path=()):
+    """(key, value) of every NaN or infinite number (YAML .nan / .inf) in the config."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _non_finite_numbers(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _non_finite_numbers(v, path + (i,))
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        yield _key(path), obj
+
+
 def schema_check(config: dict) -> list[tuple[str, str]]:
     """Validate against the JSON schema, filling defaults; returns (key, reason) pairs."""
     import jsonschema
 
+    non_finite = list(_non_finite_numbers(config))
+    if non_finite:
+        return [(k, f"{v!r} is not a finite number") for k, v in non_finite]
     schema = load_schema()
     validator_cls = jsonschema.validators.validator_for(schema)
 
@@ -142,8 +157,24 @@ def schema_check(config: dict) -> list[tuple[str, str]]:
         elif err.validator == "required":
             problems.append((key, err.message.replace("is a required property", "is required but missing")))
         else:
-            problems.append((key, f"{err.message}"))
+            problems.append((key, _friendly(err)))
     return problems
+
+
+def _friendly(err) -> str:
+    """A short reason for a jsonschema error, with the offending value."""
+    v, got = err.validator_value, err.instance
+    if err.validator == "exclusiveMinimum":
+        return f"must be greater than {v}, got {got!r}"
+    if err.validator == "minimum":
+        return f"must be at least {v}, got {got!r} (less than the minimum)"
+    if err.validator in ("maximum", "exclusiveMaximum"):
+        return f"must be {'at most' if err.validator == 'maximum' else 'below'} {v}, got {got!r}"
+    if err.validator == "type":
+        return f"must be of type {v!r}, got {got!r} (not of type {v!r})"
+    if err.validator == "enum":
+        return f"must be one of {v}, got {got!r}"
+    return err.message
 
 
 # ---------------------------------------------------------------------------------------

@@ -136,7 +136,8 @@ class LorentzFit:
 
 
 @functools.lru_cache(maxsize=64)
-def lorentz_fit(material: Material, band_um: tuple | None = None) -> LorentzFit:
+def lorentz_fit(material: Material, band_um: tuple | None = None,
+                anchor_um: float | None = None) -> LorentzFit:
     """Least-squares fit of Lorentz oscillators to a tabulated material's eps(f).
 
     Method: residuals of Re and Im eps on a dense linear interpolation of the table,
@@ -144,6 +145,12 @@ def lorentz_fit(material: Material, band_um: tuple | None = None) -> LorentzFit:
     absorption edge is not a sum of a few Lorentzians: fit where a simulation needs it).
     Strengths and widths are kept >= 0 (passive, causal). Returns the fit with max and
     rms |dn|, |dk| on the dense grid of the fitted range.
+
+    ``anchor_um`` (optional, added for the cavity step): a wavelength where eps must be
+    matched closely (a cavity mode: its absorption-limited Q depends on k there). The
+    residual then weights Im eps relative to its local value (a weak absorption tail is
+    fitted in relative, not absolute, terms) and adds the anchor point with a large
+    weight; ``extra`` holds dn, dk at the anchor.
     """
     from scipy.optimize import least_squares
 
@@ -169,9 +176,21 @@ def lorentz_fit(material: Material, band_um: tuple | None = None) -> LorentzFit:
         fit = LorentzFit(x[0], tuple(x[1:1 + m]), tuple(x[1 + m:1 + 2 * m]), tuple(x[1 + 2 * m:]))
         return fit.epsilon(f)
 
-    def resid(x):
-        d = model(x) - eps_t
-        return np.concatenate([d.real, 3.0 * d.imag])
+    if anchor_um is None:
+        def resid(x):
+            d = model(x) - eps_t
+            return np.concatenate([d.real, 3.0 * d.imag])
+    else:
+        eps_a = complex(refractive_index(material, anchor_um)) ** 2
+        w_im = 1.0 / np.maximum(np.abs(eps_t.imag), 0.02 * np.abs(eps_t.imag).max() + 1e-4)
+        w_a = 30.0 * np.sqrt(wl.size)
+
+        def resid(x):
+            d = model(x) - eps_t
+            fa = LorentzFit(x[0], tuple(x[1:1 + m]), tuple(x[1 + m:1 + 2 * m]), tuple(x[1 + 2 * m:]))
+            da = complex(fa.epsilon(1.0 / anchor_um)) - eps_a
+            return np.concatenate([3.0 * d.real / np.abs(eps_t.real), d.imag * w_im,
+                                   [w_a * da.real / abs(eps_a.real), w_a * da.imag / max(abs(eps_a.imag), 1e-4)]])
 
     best = None
     for scale in (1.0, 0.7, 1.4):
@@ -184,9 +203,14 @@ def lorentz_fit(material: Material, band_um: tuple | None = None) -> LorentzFit:
     n_fit = np.sqrt(fit.epsilon(1.0 / wl_tab))
     n_tab = refractive_index(material, wl_tab)
     d = n_fit - n_tab
+    extra = {}
+    if anchor_um is not None:
+        da = np.sqrt(complex(fit.epsilon(1.0 / anchor_um))) - complex(refractive_index(material, anchor_um))
+        extra = {"anchor_um": float(anchor_um), "anchor_dn": float(da.real), "anchor_dk": float(da.imag)}
     return LorentzFit(fit.eps_inf, fit.frequency, fit.gamma, fit.sigma,
                       max_dn=float(np.max(np.abs(d.real))), max_dk=float(np.max(np.abs(d.imag))),
-                      rms_dn=float(np.sqrt(np.mean(d.real**2))), rms_dk=float(np.sqrt(np.mean(d.imag**2))))
+                      rms_dn=float(np.sqrt(np.mean(d.real**2))), rms_dk=float(np.sqrt(np.mean(d.imag**2))),
+                      extra=extra)
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [workflow.basedir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 )
 
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError, sub_config, validate_config
 
 try:
     _checked = validate_config(config)

@@ -1,0 +1,28 @@
+# What Meep simulates: eps(z) and eps(x, z) of the configured stacks.
+
+
+rule permittivity_map:
+    output:
+        h5="results/geometry/{stack}/permittivity.h5",
+        fig=report(
+            "results/geometry/{stack}/permittivity.png",
+            caption="../report/permittivity_map.rst",
+            category="Geometry",
+            subcategory="{stack}",
+        ),
+    params:
+        settings=lambda w: settings_json(
+            sub_config(config, stacks=[w.stack], sections=("simulation", "geometry"))
+        ),
+    log:
+        "logs/geometry/{stack}.log",
+    benchmark:
+        "benchmarks/geometry/{stack}.tsv"
+    shell:
+        "{PY} workflow/scripts/permittivity_map.py --settings {params.settings:q} --stack {wildcards.stack} "
+        "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"
+
+
+FINAL_OUTPUTS.extend(
+    expand("results/geometry/{stack}/permittivity.h5", stack=config["geometry"]["stacks"])
+)

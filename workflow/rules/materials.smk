@@ -1,0 +1,25 @@
+# Optical constants: configured model vs the Meep medium built from it, with errors.
+
+
+rule optical_constants:
+    output:
+        h5="results/materials/optical_constants.h5",
+        fig=report(
+            "results/materials/optical_constants.png",
+            caption="../report/optical_constants.rst",
+            category="Materials",
+        ),
+    params:
+        settings=lambda w: settings_json(
+            {"materials": config["materials"], "band_nm": [400.0, 1100.0]}
+        ),
+    log:
+        "logs/materials/optical_constants.log",
+    benchmark:
+        "benchmarks/materials/optical_constants.tsv"
+    shell:
+        "{PY} workflow/scripts/optical_constants.py --settings {params.settings:q} "
+        "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"
+
+
+FINAL_OUTPUTS.append("results/materials/optical_constants.h5")
