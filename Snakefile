@@ -2,6 +2,9 @@
 # The config is checked (schema, then physics) before any rule is planned; a rejected
 # config stops here with the offending key named and nothing written to results/.
 
+import sys
+
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -19,6 +22,22 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/materials.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/mirrors.smk"
+include: "workflow/rules/finite_crystal_2d.smk"
+include: "workflow/rules/cavity.smk"
+include: "workflow/rules/emission.smk"
+include: "workflow/rules/transfer.smk"
+include: "workflow/rules/threshold.smk"
+
+
+# The Snakemake process must not import meep: its MPI_Init would take the PMIx rank of a
+# SLURM job step and every Meep child process would then fail. Rules run Meep in children.
+if "meep" in sys.modules:
+    raise WorkflowError("a rule file imported meep into the Snakemake process; import sims "
+                        "modules that need meep only inside the entry scripts")
+
+
+onstart:
+    check_executor_ready()
 
 
 rule all:

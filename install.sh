@@ -4,15 +4,22 @@
 #   .venv:  a venv over Debian's Python that sees those packages, plus Snakemake, the
 #           SLURM executor plugin, tmm (transfer-matrix reference), pytest from PyPI,
 #           with numpy pinned to Debian's build so Meep's compiled module keeps working.
-# Usage: bash install.sh            (then: .venv/bin/snakemake --cores 2)
+# Usage: bash install.sh                (then: .venv/bin/snakemake --cores 2)
+#        bash install.sh --with-slurm   (also slurmctld, slurmd, munge: the test suite
+#                                        brings up a throw-away single-node SLURM cluster)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive
 
 DEB_PACKAGES="python3-meep-openmpi openmpi-bin python3-mpi4py python3-h5py-mpi python3-matplotlib
   python3-scipy python3-yaml python3-venv python3-pip git"
+for arg in "$@"; do
+  case "$arg" in
+    --with-slurm) DEB_PACKAGES="$DEB_PACKAGES slurmctld slurmd slurm-client munge libpmix-dev" ;;
+    *) echo "install.sh: unknown option $arg (known: --with-slurm)" >&2; exit 2 ;;
+  esac
+done
 if [ "${SKIP_APT:-0}" != 1 ]; then
-  missing=$(dpkg-query -W -f='${Status} ${Package}\n' $DEB_PACKAGES 2>/dev/null | grep -vc '^install ok installed' || true)
   n_installed=$(dpkg-query -W -f='${Status}\n' $DEB_PACKAGES 2>/dev/null | grep -c '^install ok installed' || true)
   if [ "$n_installed" -lt "$(echo $DEB_PACKAGES | wc -w)" ]; then
     apt-get update -q

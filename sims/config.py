@@ -180,7 +180,7 @@ def _friendly(err) -> str:
 # ---------------------------------------------------------------------------------------
 # physics checks
 # ---------------------------------------------------------------------------------------
-CHECK_MODULES: list[str] = []
+CHECK_MODULES: list[str] = ["sims.cavity", "sims.transfer", "sims.threshold", "sims.mirror_spectra", "sims.emission"]
 """sims modules that register checks of their own config sections (imported lazily)."""
 
 
@@ -400,3 +400,61 @@ def sub_config(config: dict, stacks: Iterable[str] = (), mirrors: Iterable[str] 
     for sec in sections:
         out[sec] = config[sec]
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# physics checks in a child process: the Snakemake process must never import meep (its
+# MPI_Init would claim the PMIx rank of a SLURM job step, and every Meep child would fail)
+# ---------------------------------------------------------------------------------------
+def physics_problems_subprocess(config: dict, python: str) -> list[tuple[str, str]]:
+    """:func:`physics_problems` run by ``python -m sims.config`` (config on stdin)."""
+    import json
+    import subprocess
+
+    out = subprocess.run([python, "-m", "sims.config"], input=json.dumps(config), text=True,
+                         capture_output=True, cwd=str(REPO), timeout=600)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("CONFIG_PROBLEMS ")]
+    try:
+        return [tuple(p) for p in json.loads(lines[-1].split(" ", 1)[1])]
+    except (ValueError, IndexError):
+        raise RuntimeError(f"config check process failed (exit {out.returncode}):\n{out.stderr[-3000:]}") from None
+
+
+def _main() -> None:
+    import json
+    import sys
+
+    config = json.load(sys.stdin)
+    print("CONFIG_PROBLEMS " + json.dumps(physics_problems(config)), flush=True)
+
+
+if __name__ == "__main__":
+    _main()
+
+
+@register_check
+def check_finite_crystal_2d(config: dict):
+    """The finite-crystal 2D check: stack and group exist, crystal fits in the cell, band in data."""
+    sec = config.get("finite_crystal_2d")
+    if not sec:
+        return
+    stack = sec.get("stack", "microcavity_II")
+    if stack not in config["stacks"]:
+        yield "finite_crystal_2d.stack", f"{stack!r} is not defined under stacks"
+        return
+    if sec.get("crystal_group", "crystal") not in config["stacks"][stack]["items"]:
+        yield "finite_crystal_2d.crystal_group", f"{sec.get('crystal_group')!r} is not an item of stacks.{stack}"
+    if sec.get("crystal_width_um", 2.0) > sec.get("cell_width_um", 4.0):
+        yield "finite_crystal_2d.crystal_width_um", (f"{sec['crystal_width_um']} um crystal is wider than the "
+                                                     f"{sec['cell_width_um']} um cell")
+    band = (sec.get("wavelength_min_nm", 700), sec.get("wavelength_max_nm", 950))
+    yield from band_inside_data("finite_crystal_2d", stack_material_names(config, stack), band, config)
+
+
+def finite_crystal_band(config):
+    sec = config.get("finite_crystal_2d")
+    if sec:
+        yield "finite_crystal_2d", sec.get("wavelength_min_nm", 700), sec.get("wavelength_max_nm", 950)
+
+
+SIMULATED_BANDS.append(finite_crystal_band)

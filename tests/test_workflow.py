@@ -97,3 +97,12 @@ def test_rerun_is_noop_and_thickness_change_reruns_only_dependents(repo_copy):
     planned = jobs_planned(repo_copy, targets, "--configfile", "changed.yaml")
     # only the stack that holds the crystal is redone, not the materials or the standard PeLED
     assert planned == ["permittivity_map"], planned
+
+
+def test_more_ranks_than_cores_is_refused(tmp_path):
+    repo = copy_repo(tmp_path)
+    out = subprocess.run(SNAKEMAKE + ["--cores", "1", "results/materials/optical_constants.h5"], cwd=repo,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "config key simulation.mpi_ranks" in out.stderr
+    assert not (repo / "results").exists()

@@ -8,22 +8,66 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     [workflow.basedir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 )
 
-from sims.config import ConfigError, sub_config, validate_config
-
-try:
-    _checked = validate_config(config)
-except ConfigError as _err:
-    sys.stderr.write(f"\n{_err}\n\nNo rule was run and nothing was written.\n")
-    sys.exit(1)
-config.clear()
-config.update(_checked)
+from sims.config import ConfigError, physics_problems_subprocess, schema_check, sub_config
 
 # Interpreter of the simulation rules: the one running Snakemake (the venv made by
 # install.sh, or a conda env), so it sees Meep, mpi4py and h5py.
 PY = sys.executable
-# MPI launcher for the FDTD rules (resources.mpi); ranks = threads, so --cores accounting
-# is right locally. On SLURM the profile sets mpi="srun --mpi=pmix".
-MPIRUN = "mpirun --allow-run-as-root --oversubscribe --bind-to none"
+
+# 1. schema (types, ranges, unknown keys; fills defaults in place), 2. physics checks in a
+# child process, so that this process never imports meep (see sims.config). Inside a
+# cluster job (remote execution) the config was already checked at submission.
+_problems = schema_check(config)
+if not _problems and not workflow.remote_exec:
+    _problems = physics_problems_subprocess(config, PY)
+if _problems:
+    sys.stderr.write(f"\n{ConfigError(_problems)}\n\nNo rule was run and nothing was written.\n")
+    sys.exit(1)
+# Ranks of the MPI rules must fit the local cores (Snakemake would otherwise shrink the
+# rule's threads silently while mpirun still starts every rank). Checked when a local run
+# starts (not in dry runs, not on a cluster, where the ranks are SLURM tasks).
+def check_executor_ready():
+    """A cluster run needs its scheduler's commands; a local run needs ranks <= cores."""
+    import shutil
+
+    if not workflow.local_exec and not workflow.remote_exec:
+        name = getattr(workflow.executor_plugin, "name", "")
+        if name == "slurm" and shutil.which("sbatch") is None:
+            sys.stderr.write(
+                "\nThe SLURM executor was chosen (profiles/slurm or --executor slurm) but `sbatch` "
+                "is not on PATH: run from a login node of your cluster, or run locally with "
+                "`snakemake --cores N` (the default profile).\n\nNo rule was run and nothing was written.\n"
+            )
+            sys.exit(1)
+        return
+    check_ranks_fit_cores()
+
+
+def check_ranks_fit_cores():
+    if not workflow.local_exec or config["simulation"]["mpi_oversubscribe"]:
+        return
+    ranks = config["simulation"]["mpi_ranks"]
+    try:
+        cores = workflow.cores
+    except Exception:
+        cores = None
+    limit = min(c for c in (cores, os.cpu_count()) if c)
+    if ranks > limit:
+        sys.stderr.write(
+            f"\ninvalid configuration:\n  config key simulation.mpi_ranks: {ranks} MPI ranks but only "
+            f"{limit} cores (--cores {cores}, machine {os.cpu_count()}); lower it, raise --cores, or set "
+            "simulation.mpi_oversubscribe: true\n\nNo rule was run and nothing was written.\n"
+        )
+        sys.exit(1)
+
+
+# MPI launcher of the FDTD rules (resources.mpi; ranks = resources.tasks = threads, so that
+# --cores accounting is right locally). Inside a cluster job (remote execution, e.g. SLURM)
+# the ranks are the job's tasks, started by simulation.cluster_mpi_launcher (srun).
+if workflow.remote_exec:
+    MPIRUN = config["simulation"]["cluster_mpi_launcher"]
+else:
+    MPIRUN = "mpirun --allow-run-as-root --oversubscribe --bind-to none"
 
 wildcard_constraints:
     mirror="[A-Za-z][A-Za-z0-9_]*",

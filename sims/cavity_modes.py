@@ -1,0 +1,363 @@
+"""Cavity modes by 1D FDTD (Meep): Harminv ringdown, transmission linewidth, mode profile.
+
+Method: a broadband Gaussian current source inside the cavity's gain layer, then filter
+diagonalisation (Harminv; Mandelshtam & Taylor, J. Chem. Phys. 107, 6756 (1997)) of the
+field ringdown at a point in the same layer gives frequency, Q and amplitude of every
+mode in the band. Independent FDTD check: the Lorentzian linewidth of the stack's power
+transmission (two-run flux normalisation). The mode profile |E(z)|^2 is the DFT of the
+ringdown field at the mode frequency. Transfer-matrix references are in ``sims.cavity``.
+
+Units (Meep): length um, frequency 1/um, time um/c. Planar stacks are 1D (cell along z);
+normal incidence (Meep's 1D cells carry Ex, Hy only; angles are done by transfer matrix).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sims.cavity import CavityError, lossless_meep_medium
+from sims.materials import Material, _meep_library_entry, lorentz_fit, meep_medium
+from sims.stack import Stack
+
+
+def cavity_medium(material: Material, model: str, band_um: tuple, wavelength_ref_um: float):
+    """The Meep medium of a material for a cavity run (see ``sims.cavity.material_index``).
+
+    model "meep": constant -> D-conductivity exact at wavelength_ref_um; library entry as is;
+    tabulated -> Lorentz fit over band_um anchored at wavelength_ref_um. "meep_lossless":
+    :func:`sims.cavity.lossless_meep_medium`.
+    """
+    import meep as mp
+
+    if model == "meep_lossless":
+        return lossless_meep_medium(material, wavelength_ref_um)
+    if material.model != "tabulated":
+        return meep_medium(material, wavelength_ref_um)
+    fit = lorentz_fit(material, tuple(band_um), float(wavelength_ref_um))
+    sus = [mp.LorentzianSusceptibility(frequency=fj, gamma=gj, sigma=sj)
+           for fj, gj, sj in zip(fit.frequency, fit.gamma, fit.sigma) if sj > 0]
+    return mp.Medium(epsilon=fit.eps_inf, E_susceptibilities=sus)
+
+
+@dataclass
+class Cell1D:
+    """A stack in a 1D Meep cell (z axis); s = 0 is the bottom of the first layer."""
+
+    geometry: list
+    length_um: float
+    offset_um: float   # Meep z of s = 0
+    pml_um: float
+    pad_um: float
+    stack: Stack
+
+    def z(self, s_um: float) -> float:
+        return self.offset_um + s_um
+
+
+def cell_1d(stack: Stack, model: str, band_um: tuple, wavelength_ref_um: float,
+            pml_um: float = 1.0, pad_um: float = 0.5, axis: str = "z",
+            finite: tuple | None = None) -> Cell1D:
+    """Blocks of the stack (semi-infinite media run through the PML).
+
+    axis "z": 1D cell. axis "y": 2D cell (x lateral). ``finite`` = (group, width_um, filler
+    Material): that layer is a block of width_um centred on x = 0, the rest of its slab is
+    the filler (2D only).
+    """
+    import meep as mp
+
+    cache: dict = {}
+
+    def med(m):
+        if m.name not in cache:
+            cache[m.name] = cavity_medium(m, model, band_um, wavelength_ref_um)
+        return cache[m.name]
+
+    def block(thick, centre, medium, width=mp.inf):
+        if axis == "z":
+            return mp.Block(size=mp.Vector3(mp.inf, mp.inf, thick), center=mp.Vector3(z=centre), material=medium)
+        return mp.Block(size=mp.Vector3(width, thick, mp.inf), center=mp.Vector3(0, centre), material=medium)
+
+    L = stack.thickness_um + 2 * pad_um + 2 * pml_um
+    off = -L / 2 + pml_um + pad_um
+    zb = off - (pml_um + pad_um) / 2
+    za = off + stack.thickness_um + (pml_um + pad_um) / 2
+    geo = [block(pml_um + pad_um, zb, med(stack.below)), block(pml_um + pad_um, za, med(stack.above))]
+    zi = stack.interfaces_um
+    for i, lay in enumerate(stack.layers):
+        c = off + 0.5 * (zi[i] + zi[i + 1])
+        if finite is not None and lay.group == finite[0]:
+            geo.append(block(lay.thickness_um, c, med(finite[2])))
+            geo.append(block(lay.thickness_um, c, med(lay.material), finite[1]))
+        else:
+            geo.append(block(lay.thickness_um, c, med(lay.material)))
+    return Cell1D(geo, L, off, pml_um, pad_um, stack)
+
+
+@dataclass
+class HarminvResult:
+    freq: np.ndarray        # 1/um
+    Q: np.ndarray
+    amp: np.ndarray         # |amplitude|
+    err: np.ndarray         # Harminv error estimate
+    wall_s: float
+    steps: int
+    cells: int
+    profile_z_um: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    profile_e2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def mcups(self) -> float:
+        """Million cell-updates per second."""
+        return self.cells * self.steps / max(self.wall_s, 1e-9) / 1e6
+
+    def nearest(self, freq: float) -> int:
+        if self.freq.size == 0:
+            raise CavityError("Harminv found no mode in the band")
+        return int(np.argmin(np.abs(self.freq - freq)))
+
+
+def check_source_inside(stack: Stack, group: str) -> None:
+    """The source layer must lie between the cavity's mirrors (not first or last item)."""
+    groups = [l.group for l in stack.layers]
+    if group not in groups:
+        raise CavityError(f"source layer {group!r} is not in stack {stack.name!r}")
+    order = list(dict.fromkeys(groups))
+    if order.index(group) in (0, len(order) - 1):
+        raise CavityError(f"source layer {group!r} is outside the cavity of {stack.name!r}: it is the "
+                          f"{'first' if order.index(group) == 0 else 'last'} item, not between two mirrors")
+
+
+def harminv_modes(stack: Stack, group: str, band_um: tuple, *, resolution: float, pml_um: float,
+                  model: str = "meep", wavelength_ref_um: float, fit_band_um: tuple | None = None,
+                  ringdown: float = 200.0, kx: float = 0.0, pol: str = "s",
+                  profile_freq: float | None = None, source_fraction: float = 0.37,
+                  q_thresh: float = 2.0) -> HarminvResult:
+    """Modes of the cavity around ``group`` in a band by Harminv on the ringdown.
+
+    Args:
+        band_um: (min, max) vacuum wavelength of the Gaussian source and Harminv window.
+        resolution: pixels per um.  pml_um: PML thickness at both ends.
+        model: "meep" (with absorption) or "meep_lossless".
+        wavelength_ref_um: reference wavelength (constant lossy media, lossless index,
+            Lorentz-fit anchor).
+        fit_band_um: Lorentz-fit band of tabulated media (default band_um).
+        ringdown: Meep time analysed after the source has died (um/c).
+        kx, pol: normal incidence only in 1D (kx must be 0).
+        profile_freq: if given, DFT of Ex/Ey over the cell at this frequency (mode profile).
+        source_fraction: source position in the gain layer (0 bottom, 1 top); off-centre so
+            that modes of both parities are excited.
+        q_thresh: Harminv's lower Q cut (Meep default 50 would drop microcavity I's mode).
+    Returns:
+        HarminvResult.
+    """
+    import meep as mp
+
+    mp.verbosity(0)
+    check_source_inside(stack, group)
+    cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um)
+    s0, s1 = stack.group_span_um(group)
+    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
+    fcen, df = 0.5 * (fmin + fmax), fmax - fmin
+    if kx:
+        raise NotImplementedError("oblique modes: Meep 1D cells carry Ex/Hy only; use a 2D cell")
+    comp = mp.Ex  # 1D cells hold Ex, Hy only (normal incidence: s and p coincide)
+    src_z = cell.z(s0 + source_fraction * (s1 - s0))
+    pt = mp.Vector3(z=cell.z(s0 + (1 - 0.8 * source_fraction) * (s1 - s0)))
+    sim = mp.Simulation(cell_size=mp.Vector3(z=cell.length_um), geometry=cell.geometry,
+                        boundary_layers=[mp.PML(pml_um)], resolution=resolution, dimensions=1,
+                        sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=comp,
+                                           center=mp.Vector3(z=src_z))])
+    h = mp.Harminv(comp, pt, fcen, df)
+    h.Q_thresh = q_thresh
+    dft = None
+    if profile_freq is not None:
+        vol = mp.Volume(center=mp.Vector3(z=cell.z(stack.thickness_um / 2)),
+                        size=mp.Vector3(z=stack.thickness_um + 2 * cell.pad_um))
+        dft = sim.add_dft_fields([comp], [profile_freq], where=vol)
+    t0 = time.perf_counter()
+    sim.run(mp.after_sources(h), until_after_sources=ringdown)
+    wall = time.perf_counter() - t0
+    steps = int(round(sim.meep_time() * resolution / sim.Courant))
+    cells = int(round(cell.length_um * resolution))
+    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
+                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
+                        wall, steps, cells)
+    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
+    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    if dft is not None:
+        e = np.asarray(sim.get_dft_array(dft, comp, 0))
+        x, y, z, w = sim.get_array_metadata(dft_cell=dft)
+        res.profile_z_um = np.asarray(z) - cell.offset_um
+        res.profile_e2 = np.abs(e.ravel()) ** 2
+    sim.reset_meep()
+    return res
+
+
+@dataclass
+class SpectrumResult:
+    freq: np.ndarray
+    T: np.ndarray
+    R: np.ndarray
+    wall_s: float
+    steps: int
+    cells: int
+    internal: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def mcups(self) -> float:
+        return self.cells * self.steps / max(self.wall_s, 1e-9) / 1e6
+
+
+def transmission_spectrum(stack: Stack, freq: np.ndarray, *, resolution: float, pml_um: float,
+                          model: str, wavelength_ref_um: float, fit_band_um: tuple,
+                          decay: float = 1e-6, internal_s_um: float | None = None,
+                          from_above: bool = False) -> SpectrumResult:
+    """Power T and R of the stack lit from below (or from above: ``from_above``).
+
+    Two runs (Meep's flux normalisation): the incident flux in a cell filled with the medium
+    below, then the stack; R from the reflected flux with the incident DFT fields subtracted.
+
+    Args:
+        freq: frequencies (1/um) of the DFT flux monitors (any spacing: one monitor each).
+        decay: stop when |E|^2 at the monitor above has decayed by this factor.
+        internal_s_um: stack coordinate of a point inside the cavity where |E(f)|^2 of the
+            wave entering through the lower mirror is recorded (normalised by the incident
+            run): the cavity's enhancement spectrum, measurable where T itself is below
+            the FDTD noise floor (T ~ 1e-13 through two 20-pair DBRs).
+        from_above: light the stack from the ``above`` medium (through the upper mirror);
+            light through the leakier mirror so that the internal spectrum is strong.
+    """
+    import meep as mp
+
+    mp.verbosity(0)
+    cell = cell_1d(stack, model, fit_band_um, wavelength_ref_um, pml_um)
+    fmin, fmax = float(np.min(freq)), float(np.max(freq))
+    fcen, df = 0.5 * (fmin + fmax), max(fmax - fmin, 1e-3) * 1.5
+    z_src = cell.z(-0.75 * cell.pad_um)
+    z_r = cell.z(-0.4 * cell.pad_um)
+    z_t = cell.z(stack.thickness_um + 0.5 * cell.pad_um)
+    if from_above:
+        z_src = cell.z(stack.thickness_um + 0.75 * cell.pad_um)
+        z_r = cell.z(stack.thickness_um + 0.4 * cell.pad_um)
+        z_t = cell.z(-0.5 * cell.pad_um)
+    src = [mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ex, center=mp.Vector3(z=z_src))]
+    wall, steps = 0.0, 0
+    below_med = cavity_medium(stack.above if from_above else stack.below, model, fit_band_um, wavelength_ref_um)
+    fl = np.asarray(freq, float)
+
+    def run(geometry):
+        sim = mp.Simulation(cell_size=mp.Vector3(z=cell.length_um), geometry=geometry,
+                            default_material=below_med if not geometry else mp.air,
+                            boundary_layers=[mp.PML(pml_um)], resolution=resolution, dimensions=1, sources=src)
+        fr = sim.add_flux(fl, mp.FluxRegion(center=mp.Vector3(z=z_r)))
+        ft = sim.add_flux(fl, mp.FluxRegion(center=mp.Vector3(z=z_t)))
+        fi = None
+        if internal_s_um is not None:
+            fi = sim.add_dft_fields([mp.Ex], fl, where=mp.Volume(center=mp.Vector3(z=cell.z(internal_s_um)),
+                                                                 size=mp.Vector3()))
+        return sim, fr, ft, fi
+
+    def internal(sim, fi):
+        if fi is None:
+            return np.zeros(0)
+        return np.array([abs(np.asarray(sim.get_dft_array(fi, mp.Ex, i)).ravel()[0]) ** 2 for i in range(fl.size)])
+
+    t0 = time.perf_counter()
+    sim, fr, ft, fi = run([])
+    sim.run(until_after_sources=mp.stop_when_fields_decayed(20, mp.Ex, mp.Vector3(z=z_t), 1e-9))
+    inc = np.array(mp.get_fluxes(ft))
+    inc_internal = internal(sim, fi)
+    inc_data = sim.get_flux_data(fr)
+    steps += int(round(sim.meep_time() * resolution / sim.Courant))
+    sim.reset_meep()
+    sim, fr, ft, fi = run(cell.geometry)
+    sim.load_minus_flux_data(fr, inc_data)
+    sim.run(until_after_sources=mp.stop_when_fields_decayed(50, mp.Ex, mp.Vector3(z=z_t), decay))
+    T = np.array(mp.get_fluxes(ft)) / inc
+    R = -np.array(mp.get_fluxes(fr)) / inc
+    I_int = internal(sim, fi) / inc_internal if fi is not None else np.zeros(0)
+    steps += int(round(sim.meep_time() * resolution / sim.Courant))
+    sim.reset_meep()
+    wall = time.perf_counter() - t0
+    return SpectrumResult(fl, T, R, wall, steps, int(round(cell.length_um * resolution)), I_int)
+
+
+def harminv_oblique(stack: Stack, group: str, band_um: tuple, kx: float, pol: str, *, resolution: float,
+                    pml_um: float, model: str, wavelength_ref_um: float, fit_band_um: tuple | None = None,
+                    ringdown: float = 200.0, q_thresh: float = 2.0) -> HarminvResult:
+    """Modes at a fixed in-plane wavevector kx (1/um): a 2D cell one pixel wide, periodic in x
+    with Bloch phase kx, stack along y. s: Ez source (E parallel to the layers, normal to the
+    plane of incidence); p: Hz source. The angle in a medium of index n at frequency f is
+    asin(kx / (n f))."""
+    import meep as mp
+
+    mp.verbosity(0)
+    check_source_inside(stack, group)
+    cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, axis="y")
+    s0, s1 = stack.group_span_um(group)
+    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
+    fcen, df = 0.5 * (fmin + fmax), fmax - fmin
+    comp = mp.Ez if pol == "s" else mp.Hz
+    w = 1.0 / resolution
+    sim = mp.Simulation(cell_size=mp.Vector3(w, cell.length_um), geometry=cell.geometry,
+                        boundary_layers=[mp.PML(pml_um, direction=mp.Y)], resolution=resolution,
+                        k_point=mp.Vector3(kx, 0, 0),
+                        sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=comp,
+                                           center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
+    h = mp.Harminv(comp, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
+    h.Q_thresh = q_thresh
+    t0 = time.perf_counter()
+    sim.run(mp.after_sources(h), until_after_sources=ringdown)
+    wall = time.perf_counter() - t0
+    steps = int(round(sim.meep_time() * resolution / sim.Courant))
+    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
+                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
+                        wall, steps, int(round(cell.length_um * resolution)))
+    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
+    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    sim.reset_meep()
+    return res
+
+
+def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: float, filler: Material, *,
+                         resolution: float, pml_um: float, lateral_margin_um: float, model: str,
+                         wavelength_ref_um: float, fit_band_um: tuple | None = None,
+                         ringdown: float = 200.0, q_thresh: float = 2.0) -> HarminvResult:
+    """Modes of the cavity with the gain layer of finite lateral width (2D, x-y, stack along y).
+
+    The layer ``group`` is a block of ``width_um`` centred on x = 0, the rest of its slab is
+    ``filler``; mirrors and outer media are laterally infinite. The cell is width_um + 2
+    lateral_margin_um wide inside PML of pml_um on x too. Ez source on x = 0 (E parallel to the
+    layers), even mirror symmetry in x (fundamental lateral mode). Runs under MPI if launched so.
+    """
+    import meep as mp
+
+    mp.verbosity(0)
+    check_source_inside(stack, group)
+    cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, axis="y",
+                   finite=(group, width_um, filler))
+    s0, s1 = stack.group_span_um(group)
+    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
+    fcen, df = 0.5 * (fmin + fmax), fmax - fmin
+    sx = width_um + 2 * lateral_margin_um + 2 * pml_um
+    sim = mp.Simulation(cell_size=mp.Vector3(sx, cell.length_um), geometry=cell.geometry,
+                        boundary_layers=[mp.PML(pml_um)], resolution=resolution,
+                        symmetries=[mp.Mirror(mp.X, phase=+1)],
+                        sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ez,
+                                           center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
+    h = mp.Harminv(mp.Ez, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
+    h.Q_thresh = q_thresh
+    t0 = time.perf_counter()
+    sim.run(mp.after_sources(h), until_after_sources=ringdown)
+    wall = time.perf_counter() - t0
+    steps = int(round(sim.meep_time() * resolution / sim.Courant))
+    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
+                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
+                        wall, steps, int(round(sx * resolution)) * int(round(cell.length_um * resolution)))
+    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
+    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    sim.reset_meep()
+    return res

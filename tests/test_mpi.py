@@ -1,0 +1,65 @@
+"""MPI correctness: the same 2D FDTD run on 1 and 2 ranks gives the same numbers, and an
+exception on one rank ends every rank instead of hanging."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from sims.config import sub_config
+from sims.hdf5io import read_h5
+
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+# the environment as this interpreter started: a Meep import in this test process (other
+# tests) runs a singleton MPI_Init, whose variables must not reach the child mpirun
+ENV = dict(os.environ)
+
+
+def run_ranks(n, settings, out, timeout=300):
+    cmd = MPIRUN + ["-n", str(n), sys.executable, "-m", "mpi4py", "workflow/scripts/finite_crystal_2d.py",
+                    "--settings", json.dumps(settings), "--stack", "microcavity_II", "--h5", str(out)]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=ENV)
+
+
+@pytest.fixture(scope="module")
+def settings(quick_config):
+    s = sub_config(quick_config, stacks=["microcavity_II"], sections=("simulation", "finite_crystal_2d"))
+    s["finite_crystal_2d"]["run_time"] = 20
+    return s
+
+
+def test_one_and_two_ranks_agree(settings, tmp_path):
+    for n in (1, 2):
+        res = run_ranks(n, settings, tmp_path / f"r{n}.h5")
+        assert res.returncode == 0, res.stderr[-2000:]
+    a, attrs1 = read_h5(tmp_path / "r1.h5")
+    b, attrs2 = read_h5(tmp_path / "r2.h5")
+    assert attrs1["mpi_ranks"] == 1 and attrs2["mpi_ranks"] == 2
+    assert np.max(a["flux"]) > 0 and np.max(a["e2_crystal"]) > 0
+    for key in ("flux", "e2_crystal"):
+        scale = np.max(np.abs(a[key]))
+        assert np.max(np.abs(a[key] - b[key])) <= 1e-9 * scale, key
+
+
+def test_exception_on_one_rank_ends_all_ranks(tmp_path):
+    code = ("import sys\nfrom mpi4py import MPI\nimport time\n"
+            "if MPI.COMM_WORLD.rank == 1:\n    raise RuntimeError('rank 1 fails')\n"
+            "MPI.COMM_WORLD.barrier()\n")
+    script = tmp_path / "fail.py"
+    script.write_text(code)
+    res = subprocess.run(MPIRUN + ["-n", "2", sys.executable, "-m", "mpi4py", str(script)],
+                         capture_output=True, text=True, timeout=60, env=ENV)
+    assert res.returncode != 0
+    assert "rank 1 fails" in res.stderr
+
+
+def test_mpi_rules_launch_through_mpi4py():
+    """Every MPI rule runs `python -m mpi4py` (aborts all ranks on an uncaught exception)."""
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        text = smk.read_text()
+        if "resources.mpi" in text:
+            assert text.count("-m mpi4py") >= text.count("{resources.mpi}"), smk.name

@@ -1,0 +1,106 @@
+"""The quick preset through a real single-node SLURM cluster equals a local run.
+
+tests/slurm/cluster.sh brings up munged, slurmctld and slurmd on this machine (Debian's
+SLURM, installed by `install.sh --with-slurm`), Snakemake submits every rule with its SLURM
+executor (profiles/slurm), the MPI rule runs its 2 ranks through `srun --mpi=pmix`, and the
+HDF5 datasets are compared with those of a local run. The daemons are stopped afterwards.
+Skipped only where SLURM cannot be started (not root, not installed); in CI it runs.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from sims.hdf5io import read_h5
+from test_workflow import copy_repo
+
+CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"
+TARGETS = [
+    "results/materials/optical_constants.h5",               # a serial rule
+    "results/finite_crystal_2d/microcavity_II/transmission.h5",  # a 2-rank MPI Meep rule
+]
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory):
+    if os.geteuid() != 0 or shutil.which("slurmctld") is None:
+        pytest.skip("SLURM not installed or not root: run `bash install.sh --with-slurm` as root")
+    state = tmp_path_factory.mktemp("slurm")
+    up = subprocess.run([str(CLUSTER), "start", str(state)], capture_output=True, text=True, timeout=120)
+    if up.returncode == 3:
+        pytest.skip(up.stderr.strip())
+    assert up.returncode == 0, up.stdout + up.stderr
+    yield state
+    subprocess.run([str(CLUSTER), "stop", str(state)], timeout=60)
+
+
+def run(cwd, *args, env=None, timeout=900):
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def datasets_equal(a: Path, b: Path):
+    da, _ = read_h5(a)
+    db, _ = read_h5(b)
+    assert set(da) == set(db)
+    for key in da:
+        x, y = np.asarray(da[key]), np.asarray(db[key])
+        if x.dtype.kind in "fc":
+            np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12, err_msg=f"{a.name}:{key}")
+        else:
+            assert np.array_equal(x, y), key
+
+
+def test_quick_preset_on_slurm_equals_local(slurm_cluster, tmp_path):
+    targets = TARGETS
+    local = copy_repo(tmp_path / "local")
+    on_slurm = copy_repo(tmp_path / "slurm")
+    quick = ["--configfile", "presets/quick.yaml"]
+    t0 = time.time()
+    res = run(local, *targets, "--cores", "2", *quick)
+    assert res.returncode == 0, res.stderr[-3000:]
+    t_local = time.time() - t0
+    env = dict(os.environ)
+    # the test cluster has no accounting database: sacct is answered by squeue (see the shim)
+    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
+    env.setdefault("USER", "root")  # the plugin reads $USER
+    t0 = time.time()
+    res = run(on_slurm, *targets, "--workflow-profile", "profiles/slurm", "--slurm-no-account",
+              "--jobs", "4", *quick, env=env)
+    t_slurm = time.time() - t0
+    assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
+    submitted = res.stdout + res.stderr
+    assert "Submitted batch job" in submitted or "SLURM jobid" in submitted or "Job " in submitted
+    for t in targets:
+        datasets_equal(local / t, on_slurm / t)
+    print(f"local {t_local:.1f} s, SLURM {t_slurm:.1f} s, targets {targets}")
+    # a second invocation has nothing to do
+    res = run(on_slurm, *targets, "--workflow-profile", "profiles/slurm", "--slurm-no-account", "-n", *quick, env=env)
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_missing_slurm_gives_clear_message(tmp_path):
+    repo = copy_repo(tmp_path / "repo")
+    # a PATH with every command of this machine except SLURM's
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    slurm_cmds = {"sbatch", "srun", "squeue", "sacct", "scancel", "sinfo", "scontrol", "salloc"}
+    for d in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            if name not in slurm_cmds and not (bindir / name).exists():
+                (bindir / name).symlink_to(Path(d) / name)
+    env = dict(os.environ, PATH=str(bindir), USER="root")
+    res = run(repo, "results/materials/optical_constants.h5", "--workflow-profile", "profiles/slurm",
+              "--slurm-no-account", "--configfile", "presets/quick.yaml", env=env, timeout=300)
+    assert res.returncode != 0
+    assert "`sbatch` is not on PATH" in res.stderr
+    assert not (repo / "results").exists()

@@ -1,0 +1,195 @@
+"""Threshold model: gain formula, scaling laws, units end to end, EQE fit, unreachable
+thresholds, rate equations, summary = HDF5, and config errors naming the key."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+from conftest import rel_err
+
+from sims.config import ConfigError, validate_config
+from sims.led_efficiency import RollOff, fit_rolloff, photon_energy_ev
+from sims.threshold import (absorbed_irradiance_w_per_cm2, carrier_threshold, current_threshold,
+                            material_threshold_gain_per_cm, modal_threshold_gain_per_cm,
+                            recombination_coefficients, threshold_study)
+
+MODE = {"lasing_wavelength_nm": 803.0, "Q_total": 2500.0, "Q_mirror": 2.0e4, "Q_absorption": 2857.0,
+        "confinement_energy": 0.3, "group_index": 2.2, "gain_layer_thickness_nm": 180.0, "Q_measured": 780.0}
+
+
+def test_threshold_gain_formula_by_hand():
+    # alpha = 2 pi n_g / (lambda Q): 2 pi 2.5 / (803e-7 cm * 780) = 250.79 / cm
+    assert modal_threshold_gain_per_cm(803.0, 780.0, 2.5) == pytest.approx(2 * math.pi * 2.5 / (803e-7 * 780), rel=1e-12)
+    assert modal_threshold_gain_per_cm(803.0, 780.0, 2.5) == pytest.approx(250.79, rel=1e-4)
+    assert material_threshold_gain_per_cm(803.0, 780.0, 2.5, 0.25) == pytest.approx(4 * 250.79, rel=1e-4)
+
+
+def test_doubling_q_halves_threshold_gain():
+    for q in (100.0, 780.0, 1e4):
+        assert modal_threshold_gain_per_cm(803, 2 * q, 2.2) == pytest.approx(0.5 * modal_threshold_gain_per_cm(803, q, 2.2), rel=1e-12)
+        assert material_threshold_gain_per_cm(803, 2 * q, 2.2, 0.3) == pytest.approx(
+            0.5 * material_threshold_gain_per_cm(803, q, 2.2, 0.3), rel=1e-12)
+
+
+def test_carrier_threshold_uses_chosen_q(config):
+    cfg = copy.deepcopy(config["threshold"])
+    out = carrier_threshold(cfg, MODE)
+    assert out["g_material_th_per_cm"] == out[f"g_material_{cfg['q_choice']}_per_cm"]
+    g0, ntr = cfg["assumed"]["g0_per_cm"]["value"], cfg["assumed"]["n_tr_per_cm3"]["value"]
+    assert out["n_th_model_per_cm3"] == pytest.approx(ntr * math.exp(out["g_material_th_per_cm"] / g0), rel=1e-12)
+    assert out["n_th_measured_per_cm3"] == 3.9e16
+
+
+def test_absorbed_irradiance_units_end_to_end():
+    # R = N / tau (k2 = k3 = 0): 3.9e16 / 134.7e-9 s = 2.895e23 cm^-3 s^-1; x 180e-7 cm x 1.8233 eV x 1.602e-19 J/eV
+    coeffs = recombination_coefficients(3.9e16, 134.7, 0.0, 0.0)
+    i_abs = absorbed_irradiance_w_per_cm2(3.9e16, coeffs, 180.0, 680.0)
+    by_hand = 3.9e16 / 134.7e-9 * 180e-7 * (1239.841984 / 680.0) * 1.602176634e-19
+    assert i_abs == pytest.approx(by_hand, rel=1e-12)
+    assert i_abs == pytest.approx(1.5226, rel=1e-3)  # W/cm^2
+    # anchoring: with k2, k3 > 0 the rate at the measured density is unchanged
+    c2 = recombination_coefficients(3.9e16, 134.7, 2e-11, 1e-28)
+    assert absorbed_irradiance_w_per_cm2(3.9e16, c2, 180.0, 680.0) == pytest.approx(i_abs, rel=1e-12)
+
+
+def test_eqe_fit_reproduces_points_and_measured_exitance(config):
+    pts = config["threshold"]["measured"]["eqe_points"]
+    j = [p["current_density_a_per_cm2"] for p in pts]
+    e = [p["eqe"] for p in pts]
+    for m in (0.8, 1.0, 2.0):
+        fit, rms = fit_rolloff(j, e, m)
+        assert rms < 1e-8 and rel_err(fit.eqe(j), e) < 1e-7
+    # independent paper number: P(2.5 kA/cm^2) = EQE J h nu / e should be the measured 25.1 W/cm^2
+    fit, _ = fit_rolloff(j, e, 1.0)
+    p = float(fit.exitance_w_per_cm2(2500.0, photon_energy_ev(680.0)))
+    assert p == pytest.approx(25.1, rel=0.01)
+
+
+def test_doubling_coupling_halves_jth_where_eqe_is_flat(config):
+    cfg = copy.deepcopy(config["threshold"])
+    flat = RollOff(0.05, 1e12, 1.0)  # no roll-off in range
+    a = current_threshold(1.5, 0.2, 1.0, flat, 1.0, cfg)
+    b = current_threshold(1.5, 0.4, 1.0, flat, 1.0, cfg)
+    assert b["j_th_a_per_cm2"] == pytest.approx(0.5 * a["j_th_a_per_cm2"], rel=1e-9)
+    # and J_th = M / (EQE h nu) with M = I_abs / r
+    assert a["j_th_a_per_cm2"] == pytest.approx(1.5 / 0.2 / (0.05 * photon_energy_ev(680.0)), rel=1e-9)
+
+
+def test_unreachable_threshold_is_nan_not_a_number(config):
+    cfg = copy.deepcopy(config["threshold"])
+    roll = RollOff(0.05, 200.0, 2.0)  # P(J) peaks below J_max
+    r = current_threshold(1.5, 1e-4, 1.0, roll, 1.0, cfg)
+    assert math.isnan(r["j_th_a_per_cm2"]) and not r["reachable"]
+    assert r["exitance_needed_w_per_cm2"] > r["exitance_available_max_w_per_cm2"]
+
+
+def _transfer(ratio: float) -> dict:
+    md = np.array([50.0, 350.0])
+    x = np.arange(-10.5, 11.0)
+    maps = np.full((2, x.size, x.size), ratio)
+    return {"map_distance_um": md, "distance_um": np.array([0.0, 50.0, 100.0]), "map_x_um": x, "map_y_um": x,
+            "absorbed_map": maps, "maps/spot_absorbed_ratio": np.full(2, ratio),
+            "maps/mean_absorbed_ratio": np.full(2, ratio / 2), "sweep/spot_absorbed_ratio": np.full(3, ratio),
+            "sweep/mean_absorbed_ratio": np.full(3, ratio / 2), "area/spot_absorbed_ratio": np.full((2, 2), ratio),
+            "area/mean_absorbed_ratio": np.full((2, 2), ratio / 2), "led_area_mm2": np.array([0.02, 0.1]),
+            "area_distance_um": md, "exit_to_air_power_ratio": np.array(1.2)}
+
+
+def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
+    from sims.hdf5io import write_h5
+    from sims.summary import Entry, build_summary
+
+    cfg = copy.deepcopy(config["threshold"])
+    tr = {"microcavity": _transfer(0.3), "standard": _transfer(1e-5)}  # standard: unreachable
+    ds, units, attrs = threshold_study(cfg, MODE, tr, 0.8)
+    assert ds["headline/single_cavity/spot_j_th_a_per_cm2"] == -1.0
+    jd = float(ds["headline/dual_cavity/spot_j_th_a_per_cm2"])
+    assert 0 < jd < 2500
+    # the spot and crystal-mean readings differ by the map ratio (2x) and J_th grows with it
+    assert float(ds["headline/dual_cavity/crystal_mean_j_th_a_per_cm2"]) > jd
+    path = tmp_path / "threshold.h5"
+    write_h5(path, ds, attrs, units)
+    s = build_summary([Entry("jd", str(path), "headline/dual_cavity/spot_j_th_a_per_cm2", "A/cm^2", "d"),
+                       Entry("js", str(path), "jth/single_cavity/measured/spot/maps", "A/cm^2", "s", 0),
+                       Entry("g", str(path), "gain/g_material_th_per_cm", "1/cm", "g"),
+                       Entry("q", str(path), "@q_choice", "", "q")])
+    assert s["jd"]["value"] == jd and s["g"]["value"] == float(ds["gain/g_material_th_per_cm"])
+    assert s["js"]["value"] is None and "not reached" in s["js"]["statement"]
+    assert s["q"]["value"] == cfg["q_choice"]
+    json.dumps(s)  # serialisable
+    # sensitivity: every assumed input, both branches, min/value/max; the value column is the headline
+    tab = ds["sensitivity/j_th_a_per_cm2"]
+    assert tab.shape == (len(cfg["assumed"]), 2, 3)
+    assert np.allclose(tab[:, 0, 1], jd)
+
+
+def test_rate_equations_clamp_at_threshold_and_balance():
+    from sims.rate_equations import photon_lifetime_s, steady_state
+
+    tau_p = photon_lifetime_s(2500.0, 803.0)
+    coeffs = recombination_coefficients(3.9e16, 134.7, 2e-11, 1e-28)
+    kw = dict(g0_per_cm=2000.0, n_tr_per_cm3=1e16, gamma=0.3, group_index=2.2, tau_p_s=tau_p, coeffs=coeffs,
+              beta=1e-3)
+    probe = steady_state([1.0], **kw)
+    n_th = probe["n_th_per_cm3"]
+    g_th = 2000.0 * math.log(n_th / 1e16)
+    assert g_th == pytest.approx(material_threshold_gain_per_cm(803.0, 2500.0, 2.2, 0.3), rel=1e-9)
+    r_th = float(np.polyval([coeffs[2], coeffs[1], coeffs[0], 0.0], n_th))
+    G = np.array([0.1, 0.5, 2.0, 10.0]) * r_th
+    ss = steady_state(G, **kw)
+    N, S = ss["N_per_cm3"], ss["S_per_cm3"]
+    assert np.all(N[2:] < n_th) and np.all(N[2:] > 0.99 * n_th)  # clamped above threshold
+    assert S[3] / S[2] == pytest.approx((G[3] - r_th) / (G[2] - r_th), rel=0.02)  # linear above threshold
+    vg = 2.99792458e10 / 2.2
+    resid = G - (np.polyval([coeffs[2], coeffs[1], coeffs[0], 0.0], N) + vg * 2000.0 * np.log(N / 1e16) * S)
+    assert np.max(np.abs(resid / G)) < 1e-6
+
+
+@pytest.mark.parametrize("path,value,key", [
+    (("measured", "lifetime_ns", "value"), -134.7, "threshold.measured.lifetime_ns.value"),
+    (("measured", "n_th_per_cm3", "value"), 0.0, "threshold.measured.n_th_per_cm3.value"),
+    (("measured", "max_current_density_a_per_cm2", "value"), -1.0, "threshold.measured.max_current_density_a_per_cm2"),
+    (("assumed", "g0_per_cm", "value"), 1e5, "threshold.assumed.g0_per_cm"),
+    (("assumed", "k2_cm3_per_s", "value"), 1e-9, "threshold.assumed.k2_cm3_per_s"),
+    (("distance_um",), 120.0, "threshold.distance_um"),
+])
+def test_bad_threshold_inputs_name_the_key(config, path, value, key):
+    bad = copy.deepcopy(config)
+    node = bad["threshold"]
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    if path[:2] == ("assumed", "k2_cm3_per_s"):
+        node["max"] = max(node["max"], value)
+    with pytest.raises(ConfigError) as err:
+        validate_config(bad)
+    assert key in str(err.value)
+
+
+@pytest.mark.parametrize("missing", ["lifetime_ns", "n_th_per_cm3", "eqe_points"])
+def test_missing_measured_input_names_the_key(config, missing):
+    bad = copy.deepcopy(config)
+    del bad["threshold"]["measured"][missing]
+    with pytest.raises(ConfigError) as err:
+        validate_config(bad)
+    assert "threshold.measured" in str(err.value) and missing in str(err.value)
+
+
+def test_bad_eqe_point_names_the_key(config):
+    bad = copy.deepcopy(config)
+    bad["threshold"]["measured"]["eqe_points"][1]["eqe"] = 1.5
+    with pytest.raises(ConfigError, match=r"threshold.measured.eqe_points\[1\].eqe"):
+        validate_config(bad)
+
+
+def test_mode_file_with_bad_value_names_the_dataset(config):
+    bad = dict(MODE, Q_total=-3.0)
+    with pytest.raises(ConfigError, match="Q_total"):
+        carrier_threshold(copy.deepcopy(config["threshold"]), bad)
+    incomplete = {k: v for k, v in MODE.items() if k != "group_index"}
+    with pytest.raises(ConfigError, match="group_index"):
+        carrier_threshold(copy.deepcopy(config["threshold"]), incomplete)

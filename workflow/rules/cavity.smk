@@ -1,0 +1,66 @@
+# Cavity modes and Q-factors (issue 4): one 1D-FDTD analysis per cavity stack.
+# Outputs per stack: modes.h5 (interface datasets for the threshold model + cross-checks),
+# summary.png/.pdf, benchmark.json (wall time and cell-updates/s of every FDTD run).
+
+CAVITY_STACKS = list(config.get("cavity", {}).get("stacks", {}))
+
+
+def cavity_settings(stack):
+    from sims.config import sub_config
+
+    sub = sub_config(config, stacks=[stack], sections=("simulation", "cavity"))
+    sub["cavity"] = dict(sub["cavity"], stacks={stack: config["cavity"]["stacks"][stack]})
+    return settings_json(sub)
+
+
+rule cavity_modes:
+    output:
+        h5="results/cavity/{stack}/modes.h5",
+        fig=report("results/cavity/{stack}/summary.png", caption="../report/cavity_modes.rst", category="Cavities", subcategory="{stack}"),
+        bench="results/cavity/{stack}/benchmark.json",
+    params:
+        settings=lambda w: cavity_settings(w.stack),
+    log:
+        "logs/cavity/{stack}.log",
+    benchmark:
+        "benchmarks/cavity/{stack}.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
+        "--h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
+
+
+FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/modes.h5", stack=CAVITY_STACKS))
+
+
+def cavity_lateral_settings(stack):
+    from sims.config import sub_config
+
+    sub = sub_config(config, stacks=[stack], materials=[config["cavity"]["lateral"]["filler"]],
+                     sections=("simulation", "cavity"))
+    sub["cavity"] = dict(sub["cavity"], stacks={stack: config["cavity"]["stacks"][stack]})
+    return settings_json(sub)
+
+
+rule cavity_lateral:
+    output:
+        h5="results/cavity/{stack}/lateral.h5",
+        fig=report("results/cavity/{stack}/lateral.png", caption="../report/cavity_lateral.rst", category="Cavities", subcategory="{stack}"),
+        bench="results/cavity/{stack}/lateral_benchmark.json",
+    params:
+        settings=lambda w: cavity_lateral_settings(w.stack),
+    log:
+        "logs/cavity/{stack}_lateral.log",
+    benchmark:
+        "benchmarks/cavity/{stack}_lateral.tsv"
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -np {resources.tasks} {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
+        "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
+
+
+FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/lateral.h5",
+                            stack=config.get("cavity", {}).get("lateral", {}).get("stacks", [])))

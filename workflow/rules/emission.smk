@@ -1,0 +1,53 @@
+# Angular emission of the PeLEDs (issue 5): incoherent dipoles in the emitter layer, k_par sweep
+# by Meep (split over MPI ranks), transfer-matrix cross-check; radiance tables for the transfer step.
+from sims.config import sub_config
+
+EMISSION_LEDS = list(config.get("emission", {}).get("leds", {}))
+
+
+wildcard_constraints:
+    led="[A-Za-z][A-Za-z0-9_]*",
+
+
+def emission_settings(led):
+    spec = config["emission"]["leds"][led]
+    return settings_json({**sub_config(config, stacks=[spec["stack"]], sections=("simulation",)),
+                          "emission": {**config["emission"], "leds": {led: spec}}})
+
+
+rule emission_led:
+    output:
+        h5="results/emission/{led}/emission.h5",
+        cost="benchmarks/emission/{led}_per_run.tsv",
+        fig=report("results/emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"),
+    params:
+        settings=lambda w: emission_settings(w.led),
+    log:
+        "logs/emission/{led}.log",
+    benchmark:
+        "benchmarks/emission/{led}.tsv"
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -np {resources.tasks} {PY} -m mpi4py workflow/scripts/emission.py --settings {params.settings:q}"
+        " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} --cost {output.cost} > {log} 2>&1"
+
+
+rule emission_compare:
+    input:
+        h5=expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS),
+    output:
+        fig=report("results/emission/polar.png", caption="../report/emission_polar.rst", category="Emission"),
+        tsv="results/emission/summary.tsv",
+    log:
+        "logs/emission/compare.log",
+    shell:
+        "{PY} workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
+
+
+FINAL_OUTPUTS.extend(
+    ["results/emission/polar.png", "results/emission/summary.tsv"]
+    + expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS)
+)

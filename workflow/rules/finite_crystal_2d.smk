@@ -1,0 +1,26 @@
+# 2D FDTD of microcavity II with a finite crystal, on MPI ranks (the MPI consistency check).
+
+
+rule finite_crystal_2d:
+    output:
+        h5="results/finite_crystal_2d/{stack}/transmission.h5",
+    params:
+        settings=lambda w: settings_json(
+            sub_config(config, stacks=[w.stack], sections=("simulation", "finite_crystal_2d"))
+        ),
+    log:
+        "logs/finite_crystal_2d/{stack}.log",
+    benchmark:
+        "benchmarks/finite_crystal_2d/{stack}.tsv"
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/finite_crystal_2d.py "
+        "--settings {params.settings:q} --stack {wildcards.stack} --h5 {output.h5} > {log} 2>&1"
+
+
+FINAL_OUTPUTS.append(
+    f"results/finite_crystal_2d/{config['finite_crystal_2d']['stack']}/transmission.h5"
+)

@@ -1,0 +1,55 @@
+# Threshold model (issue 7): gain, carrier density, pump and LED current at threshold,
+# light-current curves, sensitivity; then results/summary.json with the headline numbers.
+
+
+rule threshold:
+    input:
+        modes="results/cavity/microcavity_II/modes.h5",
+        microcavity="results/transfer/microcavity/transfer.h5",
+        standard="results/transfer/standard/transfer.h5",
+    output:
+        h5="results/threshold/threshold.h5",
+        eqe=report("results/threshold/eqe_fit.png", caption="../report/threshold_eqe.rst", category="Threshold"),
+        jth=report("results/threshold/jth.png", caption="../report/threshold_jth.rst", category="Threshold"),
+        li=report("results/threshold/light_current.png", caption="../report/threshold_li.rst", category="Threshold"),
+        sens=report("results/threshold/sensitivity.png", caption="../report/threshold_sensitivity.rst", category="Threshold"),
+        sens_table="results/threshold/sensitivity.md",
+    params:
+        settings=lambda w: settings_json(
+            {
+                **sub_config(config, stacks=[config["transfer"]["absorber_stack"]], sections=()),
+                "threshold": config["threshold"],
+                "absorber_stack": config["transfer"]["absorber_stack"],
+                "absorber_layer": config["transfer"]["absorber_layer"],
+            }
+        ),
+    log:
+        "logs/threshold/threshold.log",
+    benchmark:
+        "benchmarks/threshold/threshold.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
+        "--microcavity {input.microcavity} --standard {input.standard} --h5 {output.h5} "
+        "--fig-dir results/threshold > {log} 2>&1"
+
+
+rule summary:
+    input:
+        absorption="results/transfer/pump_absorption.h5",
+        microcavity="results/transfer/microcavity/transfer.h5",
+        standard="results/transfer/standard/transfer.h5",
+        comparison="results/transfer/comparison.h5",
+        threshold="results/threshold/threshold.h5",
+    output:
+        json="results/summary.json",
+    log:
+        "logs/summary.log",
+    shell:
+        "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
+        "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
+        "--json {output.json} > {log} 2>&1"
+
+
+if TRANSFER_READY:
+    FINAL_OUTPUTS.extend(["results/threshold/threshold.h5", "results/summary.json"])

@@ -1,0 +1,121 @@
+# Inter-cavity transfer (issue 6): absorbed fraction of microcavity II against angle, then
+# the radiometric transfer of each PeLED's emission table onto the crystal plane.
+from sims.config import sub_config
+
+TRANSFER_ABSORPTION_KEYS = ("pump_wavelength_nm", "pump_fwhm_nm", "absorber_stack", "absorber_layer", "absorption_method",
+                            "absorption_meep_angles_deg", "absorption_n_angles")
+
+
+def transfer_settings():
+    """What the transfer of one LED depends on (not the absorption-table settings, which
+    reach it through pump_absorption.h5)."""
+    t = config["transfer"]
+    keep = {k: v for k, v in t.items() if k not in TRANSFER_ABSORPTION_KEYS}
+    keep.update(pump_wavelength_nm=t["pump_wavelength_nm"], absorption_method=t["absorption_method"])
+    return {
+        "lateral": config["lateral"],
+        "transfer": keep,
+        "materials": {t["gap_material"]: config["materials"][t["gap_material"]]},
+        "spot_diameter_um": config["threshold"]["assumed"]["lasing_spot_diameter_um"]["value"],
+    }
+
+
+rule transfer_pump_absorption:
+    input:
+        modes=lambda w: f"results/cavity/{config['transfer']['absorber_stack']}/modes.h5",
+    output:
+        h5="results/transfer/pump_absorption.h5",
+        fig=report(
+            "results/transfer/pump_absorption.png",
+            caption="../report/transfer_pump_absorption.rst",
+            category="Transfer",
+        ),
+    params:
+        settings=lambda w: settings_json(
+            {
+                **sub_config(config, stacks=[config["transfer"]["absorber_stack"]], sections=()),
+                "simulation": {k: config["simulation"][k] for k in ("resolution_1d_px_per_um", "pml_um", "decay_threshold")},
+                "transfer": {k: config["transfer"][k] for k in TRANSFER_ABSORPTION_KEYS},
+            }
+        ),
+    log:
+        "logs/transfer/pump_absorption.log",
+    benchmark:
+        "benchmarks/transfer/pump_absorption.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
+        "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
+
+
+rule transfer:
+    input:
+        emission="results/emission/{led}/emission.h5",
+        absorption="results/transfer/pump_absorption.h5",
+    output:
+        h5="results/transfer/{led}/transfer.h5",
+        fig=report(
+            "results/transfer/{led}/maps.png",
+            caption="../report/transfer_maps.rst",
+            category="Transfer",
+        ),
+        bench="results/transfer/{led}/benchmark.json",
+    wildcard_constraints:
+        led="microcavity|standard",
+    params:
+        settings=lambda w: settings_json(transfer_settings()),
+    log:
+        "logs/transfer/{led}.log",
+    benchmark:
+        "benchmarks/transfer/{led}.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
+        "--emission {input.emission} --absorption {input.absorption} --h5 {output.h5} --fig {output.fig} "
+        "--benchmark-json {output.bench} > {log} 2>&1"
+
+
+rule transfer_compare:
+    input:
+        microcavity="results/transfer/microcavity/transfer.h5",
+        standard="results/transfer/standard/transfer.h5",
+    output:
+        h5="results/transfer/comparison.h5",
+        fig=report(
+            "results/transfer/comparison.png",
+            caption="../report/transfer_comparison.rst",
+            category="Transfer",
+        ),
+    params:
+        settings=lambda w: settings_json(
+            {
+                "max_exitance_microcavity_w_per_cm2": config["threshold"]["measured"]["max_exitance_microcavity_w_per_cm2"]["value"],
+                "max_exitance_standard_w_per_cm2": config["threshold"]["measured"]["max_exitance_standard_w_per_cm2"]["value"],
+                "led_area_cm2": config["lateral"]["led_width_um"] * config["lateral"]["led_length_um"] * 1e-8,
+                "report_distances_um": config["transfer"]["map_distances_um"],
+            }
+        ),
+    log:
+        "logs/transfer/comparison.log",
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/transfer_compare.py --settings {params.settings:q} --microcavity {input.microcavity} "
+        "--standard {input.standard} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
+
+
+def _rule_produces(pattern):
+    """True once some included rule declares this output pattern (the upstream step is wired)."""
+    import re
+
+    plain = lambda f: re.sub(r"\{(\w+),[^{}]*\}", r"{\1}", str(f))  # drop embedded wildcard constraints
+    return any(plain(f) == pattern for r in workflow.rules for f in r.output)
+
+
+# Final outputs only once the emission step (results/emission/{led}/emission.h5) is wired, so
+# that a dry run of the whole workflow does not fail while that step is being written.
+TRANSFER_READY = _rule_produces("results/emission/{led}/emission.h5")
+if TRANSFER_READY:
+    FINAL_OUTPUTS.extend(
+        ["results/transfer/comparison.h5"]
+        + [f"results/transfer/{led}/transfer.h5" for led in config["transfer"]["leds"]]
+    )

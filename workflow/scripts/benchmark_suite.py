@@ -1,0 +1,98 @@
+"""Benchmark suite -> results/bench/bench.json and bench.md (see sims/benchmarks.py).
+
+Usage: .venv/bin/python workflow/scripts/benchmark_suite.py [--quick]
+Measures, in one run on this machine: memory-bandwidth ceiling, FDTD throughput (2D,
+cylindrical, 3D) and its share of the ceiling, MPI speed-up 1 vs 2+ ranks for 0.1M-10M
+cells, 1D overheads (one process vs one per spectrum, Meep vs tmm), and per-rule times
+from Snakemake's benchmark files of the last workflow run (benchmarks/).
+"""
+
+import argparse
+import csv
+import glob
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+ENV = dict(os.environ)  # as started: no MPI singleton variables for the mpirun children
+
+from sims import benchmarks as B  # noqa: E402
+from sims.hdf5io import atomic_path  # noqa: E402
+
+
+def child(dims, cells, steps, ranks):
+    cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-n", str(ranks),
+           sys.executable, "-m", "mpi4py", "-m", "sims.benchmarks", dims, str(cells), str(steps)]
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=ENV, timeout=1200)
+    line = [l for l in out.stdout.splitlines() if l.startswith("BENCH ")]
+    if not line:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(line[-1][6:])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--out", default=str(REPO / "results" / "bench"))
+    args = ap.parse_args()
+    from sims.config import load_config
+
+    config = load_config()
+    out = {"machine": B.machine_description()}
+    bw = B.memory_bandwidth_gbs()
+    out["bandwidth_GBs"] = bw
+    ranks_max = min(os.cpu_count() or 1, 4)
+    sizes = {"2d": [1e5, 1e6] if args.quick else [1e5, 1e6, 1e7], "cyl": [1e6], "3d": [1e5] if args.quick else [1e6]}
+    rows = []
+    for dims, cell_list in sizes.items():
+        for cells in cell_list:
+            steps = max(20, int(2e8 / cells)) if not args.quick else max(10, int(3e7 / cells))
+            r1 = child(dims, cells, steps, 1)
+            rn = child(dims, cells, steps, ranks_max) if ranks_max > 1 else r1
+            ceiling = bw * 1e9 / (B.BYTES_PER_COMPONENT_UPDATE * B.COMPONENTS[dims]) / 1e6
+            rows.append({"dims": dims, "cells": r1["cells"], "steps": steps, "mcups_1": r1["mcups"],
+                         f"mcups_{ranks_max}": rn["mcups"], "speedup": rn["mcups"] / r1["mcups"],
+                         "efficiency": rn["mcups"] / r1["mcups"] / ranks_max, "ceiling_mcups": ceiling,
+                         "pct_of_ceiling_1": 100 * r1["mcups"] / ceiling,
+                         f"pct_of_ceiling_{ranks_max}": 100 * rn["mcups"] / ceiling})
+            print(rows[-1], flush=True)
+    out["fdtd"] = rows
+    out["ranks_max"] = ranks_max
+    out["one_d"] = B.one_d_overheads(config, 2 if args.quick else 4)
+    print(out["one_d"], flush=True)
+    rule_times = {}
+    for tsv in sorted(glob.glob(str(REPO / "benchmarks" / "**" / "*.tsv"), recursive=True)):
+        with open(tsv) as fh:
+            row = next(csv.DictReader(fh, delimiter="\t"), {})
+        if "s" in row:  # Snakemake's benchmark format
+            rule_times[os.path.relpath(tsv, REPO)] = float(row["s"])
+    out["rule_times_s"] = rule_times
+    md = [f"# Benchmarks ({out['machine'].get('cpu', '?')}, {out['machine']['cpus']} CPUs)", "",
+          f"Memory bandwidth (triad, this run): {bw:.1f} GB/s; bytes per cell-update assumed "
+          f"{B.BYTES_PER_COMPONENT_UPDATE} B x components (2D/cyl 3, 3D 6).", "",
+          f"| dims | cells | Mcu/s 1 rank | Mcu/s {ranks_max} ranks | speed-up | efficiency | ceiling Mcu/s | % of ceiling (1 / {ranks_max}) |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        md.append(f"| {r['dims']} | {r['cells']:.2g} | {r['mcups_1']:.0f} | {r[f'mcups_{ranks_max}']:.0f} | "
+                  f"{r['speedup']:.2f} | {r['efficiency']:.2f} | {r['ceiling_mcups']:.0f} | "
+                  f"{r['pct_of_ceiling_1']:.0f} / {r[f'pct_of_ceiling_{ranks_max}']:.0f} |")
+    o = out["one_d"]
+    md += ["", f"1D: {o['n_spectra']} DBR spectra in one process {o['one_process_s']:.1f} s, one process each "
+           f"{o['process_each_s']:.1f} s (x{o['process_each_over_one_process']:.2f}); one Meep spectrum "
+           f"{o['meep_spectrum_s']:.2f} s vs tmm {o['tmm_spectrum_s']:.3f} s (x{o['meep_over_tmm']:.0f}).", ""]
+    if rule_times:
+        md += ["| rule benchmark file | wall s |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in rule_times.items()]
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    with atomic_path(Path(args.out) / "bench.json") as tmp:
+        tmp.write_text(json.dumps(out, indent=1))
+    with atomic_path(Path(args.out) / "bench.md") as tmp:
+        tmp.write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""Angular emission of one PeLED: Meep k_par sweep + transfer-matrix reference -> emission.h5, map figure.
+
+Thin wrapper around sims.emission. Run under MPI (``mpirun -np N python -m mpi4py``): the
+k_par sweep is split over ranks (one process per rank runs its share of 1D runs); rank 0
+does the transfer matrix, writes the HDF5, the per-run cost table and the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np  # noqa: E402
+
+
+def get_comm():
+    try:
+        from mpi4py import MPI
+
+        return MPI.COMM_WORLD
+    except ImportError:  # pragma: no cover
+        return None
+
+
+def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -> None:
+    from sims import emission as E
+    from sims.hdf5io import Timer, provenance, save_figure, write_h5
+    from sims.materials import lorentz_fit, refractive_index
+    from sims.stack import build_stack
+
+    comm = get_comm()
+    rank = comm.Get_rank() if comm is not None else 0
+    em = settings["emission"]
+    sim_cfg = settings["simulation"]
+    spec = em["leds"][led]
+    group = em["emitter_group"]
+    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
+    stack = E.lossless_emitter_stack(build_stack(settings, spec["stack"]), group)
+    side = "up" if spec["side"] == "above" else "down"
+    exit_mat = stack.above if side == "up" else stack.below
+    other_mat = stack.below if side == "up" else stack.above
+    wl_peak_um = em["el_peak_nm"] / 1e3
+    n_exit = float(np.real(refractive_index(exit_mat, wl_peak_um)))
+    n_other = float(np.real(refractive_index(other_mat, wl_peak_um)))
+    em = dict(em, _n_other=n_other)
+    positions = E.emitter_positions_um(stack, group, int(em["n_positions"]))
+    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
+    freqs = np.linspace(fmin, fmax, int(em["n_wavelengths"]))
+    wls = np.linspace(*band_um, 40)
+    n_max = max(float(np.max(np.real(refractive_index(l.material, wls)))) for l in stack.layers)
+    kx = E.kx_grid(em, max(n_exit, n_other), n_max, fmax)
+    theta = np.linspace(0.0, 90.0, int(em["n_theta"]))
+    res = float(em["resolution_px_per_um"])
+    w_in, w_v = em["orientation"]["in_plane"], em["orientation"]["vertical"]
+
+    with Timer() as timer:
+        sweep = None
+        if em["engine"] == "meep":
+            sweep = E.meep_sweep(stack, positions, kx, em, resolution=res, pml_um=sim_cfg["pml_um"],
+                                 decay_threshold=sim_cfg["decay_threshold"], comm=comm)
+        if rank != 0:
+            return
+        conv = convergence_table(E, stack, em, side, n_exit, sim_cfg, band_um) if em["engine"] == "meep" else None
+
+    # transfer-matrix reference: dense kx grid, same positions and frequencies
+    kx_fine = np.linspace(0.0, max(float(em["kx_max_per_um"]), kx[-1]), int(em["tmm_n_kx"]))
+    tm_fine = E.tmm_sweep(stack, positions, kx_fine, freqs)
+    tab_tmm = E.tables(kx_fine, freqs, E.combine_orientations(tm_fine, w_in, w_v, "tmm"), side, n_exit, theta, em)
+    # TMM tail beyond kx_max: how much dipole power the cut-off misses
+    kx_tail = np.linspace(0.0, 4 * float(em["kx_max_per_um"]), 4 * int(em["tmm_n_kx"]))
+    tm_tail = E.tmm_sweep(stack, positions[:1], kx_tail, freqs[len(freqs) // 2:len(freqs) // 2 + 1])
+    ce = E.combine_orientations(tm_tail, w_in, w_v, "tmm")["emitted"][:, 0]
+    m = kx_tail <= float(em["kx_max_per_um"])
+    tail_fraction = 1.0 - np.trapz(kx_tail[m] * ce[m], kx_tail[m]) / np.trapz(kx_tail * ce, kx_tail)
+
+    datasets, units = {}, dict(E.UNITS)
+    if sweep is not None:
+        freqs_m = sweep["freq"]
+        comb = E.combine_orientations(sweep, w_in, w_v, "meep")
+        tab = E.tables(kx, freqs_m, comb, side, n_exit, theta, em)
+        # the transfer matrix on the Meep kx grid: separates FDTD error from kx-sampling error
+        tm_same = E.tmm_sweep(stack, positions, kx, freqs_m)
+        tab_tmm_same = E.tables(kx, freqs_m, E.combine_orientations(tm_same, w_in, w_v, "tmm"), side, n_exit, theta, em)
+        # conservation per run: emitted vs escaped + absorbed (+ residual = guided)
+        resid = []
+        for kind in ("h", "v"):
+            s = sweep[kind]
+            e = s["emitted"]
+            ok = e > 1e-3 * e.max()
+            resid.append(np.abs(1 - (s["up"] + s["down"] + s["absorbed"])[ok] / e[ok]))
+        cons = np.concatenate(resid)
+        datasets.update({f"meep/{k}": v for k, v in (("kx_per_um", kx), ("frequency_per_um", freqs_m),
+                                                      ("seconds_per_run", sweep["seconds"]),
+                                                      ("meep_time_per_run", sweep["meep_time"]))})
+        for kind in ("h", "v"):
+            for c in ("emitted", "up", "down", "absorbed"):
+                datasets[f"meep/sheet_{kind}_{c}"] = sweep[kind][c]
+                units[f"meep/sheet_{kind}_{c}"] = "Meep flux of a unit sheet (position x kx x frequency)"
+        for k in ("kx_per_um", "frequency_per_um", "seconds_per_run", "meep_time_per_run"):
+            units[f"meep/{k}"] = E.UNITS[k]
+        cross = {
+            "meep_vs_tmm_same_kx_max_abs_diff_normalized_profile":
+                float(np.max(np.abs(tab["intensity_per_sr"] / tab["intensity_per_sr"].max()
+                                    - tab_tmm_same["intensity_per_sr"] / tab_tmm_same["intensity_per_sr"].max()))),
+            "meep_vs_tmm_fine_max_abs_diff_normalized_profile":
+                float(np.max(np.abs(tab["intensity_per_sr"] / tab["intensity_per_sr"].max()
+                                    - tab_tmm["intensity_per_sr"] / tab_tmm["intensity_per_sr"].max()))),
+            "meep_conservation_max_rel_residual": float(cons.max()),
+            "meep_conservation_median_rel_residual": float(np.median(cons)),
+        }
+        for key in ("extraction_fraction", "extraction_fraction_other_side", "absorbed_fraction", "guided_fraction",
+                    "fwhm_deg", "cone_fraction_20deg"):
+            cross[f"tmm_same_kx_{key}"] = float(tab_tmm_same[key])
+    else:
+        tab = tab_tmm
+        cross = {}
+    for k, v in tab.items():
+        datasets[k] = v
+    for k, v in tab_tmm.items():
+        datasets[f"tmm/{k}"] = v
+        if k in E.UNITS:
+            units[f"tmm/{k}"] = E.UNITS[k]
+    datasets["positions_um"] = positions
+    if conv is not None:
+        for k, v in conv.items():
+            datasets[f"convergence/{k}"] = v
+            units[f"convergence/{k}"] = "px/um" if k == "resolution_px_per_um" else "1 (fraction of the sheet's power)"
+    fit = lorentz_fit([l.material for l in stack.layers if l.group == group][0], band_um)
+    attrs = provenance(settings, timer.seconds)
+    attrs.update({
+        "led": led, "stack": spec["stack"], "exit_side": spec["side"], "exit_medium": exit_mat.name,
+        "exit_medium_index": n_exit, "other_side_medium": other_mat.name, "other_side_medium_index": n_other,
+        "engine": em["engine"], "resolution_px_per_um": res,
+        "orientation_in_plane": w_in, "orientation_vertical": w_v,
+        "emitter_lorentz_fit_max_dn": fit.max_dn, "emitter_lorentz_fit_max_dk": fit.max_dk,
+        "emitter_lorentz_fit_rms_dn": fit.rms_dn,
+        "tmm_extraction_fraction": float(tab_tmm["extraction_fraction"]), "tmm_fwhm_deg": float(tab_tmm["fwhm_deg"]),
+        "tmm_cone_fraction_20deg": float(tab_tmm["cone_fraction_20deg"]),
+        "kx_cutoff_missing_power_fraction_tmm": float(tail_fraction),
+        "assumptions": ("emitter lossless for the dipoles (no reabsorption); intrinsic EL spectrum = spectrum of |p|^2 "
+                        "(emitted spectrum S x P_total: Purcell reshaping included); dipole planes equally weighted; intensity_air_per_sr: one flat "
+                        "exit-medium/air interface, Fresnel s/p, no multiple reflections"),
+        **cross,
+    })
+    write_h5(h5_path, datasets, attrs=attrs, units=units)
+    if sweep is not None:
+        Path(cost_path).parent.mkdir(parents=True, exist_ok=True)
+        with open(cost_path, "w") as fh:
+            fh.write("position_um\tkx_per_um\tkind\tseconds\tmeep_time_um_per_c\n")
+            for ip, zp in enumerate(positions):
+                for ik, k in enumerate(kx):
+                    for j, kind in enumerate(("h", "v")):
+                        fh.write(f"{zp:.5f}\t{k:.5f}\t{kind}\t{sweep['seconds'][ip, ik, j]:.3f}\t"
+                                 f"{sweep['meep_time'][ip, ik, j]:.1f}\n")
+            fh.write(f"# mean seconds per kx point (all positions, both runs): "
+                     f"{sweep['seconds'].sum() / len(kx):.2f}\n")
+    else:
+        Path(cost_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(cost_path).write_text("# engine tmm: no Meep runs\n")
+    plot_map(tab, tab_tmm, led, exit_mat.name, n_exit, fig_path, save_figure)
+    print(json.dumps({k: (float(v) if np.ndim(v) == 0 else None) for k, v in tab.items() if np.ndim(v) == 0}, indent=1))
+    print(json.dumps(cross, indent=1))
+
+
+def convergence_table(E, stack, em, side, n_exit, sim_cfg, band_um) -> dict:
+    """One kx (half the exit light cone at the EL peak), middle dipole plane: escaped fraction vs resolution."""
+    from sims.geometry import stack_layout
+
+    f_peak = 1e3 / em["el_peak_nm"]
+    kx = 0.5 * n_exit * f_peak
+    z = E.emitter_positions_um(stack, em["emitter_group"], 1)[0]
+    layout = stack_layout(stack, "2d", pml_um=sim_cfg["pml_um"], pad_below_um=em["pad_um"], pad_above_um=em["pad_um"],
+                          lateral_um=0.0, band_um=band_um, wavelength_ref_um=em["el_peak_nm"] / 1e3)
+    rows = {"resolution_px_per_um": [], "h_side_fraction": [], "v_side_fraction": []}
+    freqs = None
+    for res in em["convergence_resolutions_px_per_um"]:
+        rows["resolution_px_per_um"].append(res)
+        for kind in ("h", "v"):
+            r = E.meep_sheet_run(layout, stack, kx, z, kind, resolution=res, band_um=band_um, n_freq=5,
+                                 decay_threshold=sim_cfg["decay_threshold"],
+                                 max_time_after_sources=em["max_time_after_sources_fs"] * 0.299792458,
+                                 pad_um=em["pad_um"], kz_2d=em["kz_2d"])
+            rows[f"{kind}_side_fraction"].append(r[side][2] / r["emitted"][2])
+            freqs = r["freq"]
+    tm = E.tmm_sweep(stack, [z], [kx], freqs[2:3])
+    out = {k: np.asarray(v, float) for k, v in rows.items()}
+    out["h_side_fraction_tmm"] = np.asarray((tm["p"][side] + tm["s"][side])[0, 0, 0] /
+                                            (tm["p"]["emitted"] + tm["s"]["emitted"])[0, 0, 0])
+    out["v_side_fraction_tmm"] = np.asarray(tm["v"][side][0, 0, 0] / tm["v"]["emitted"][0, 0, 0])
+    out["kx_per_um"] = np.asarray(kx)
+    out["wavelength_nm"] = np.asarray(1e3 / freqs[2])
+    return out
+
+
+def plot_map(tab, tab_tmm, led, medium, n_exit, fig_path, save_figure):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    th = tab["theta_deg"]
+    fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+    im = ax[0].pcolormesh(tab["wavelength_nm"], th, tab["intensity_per_sr_unweighted"], shading="auto")
+    fig.colorbar(im, ax=ax[0], label="I per unit dipole power (1/sr)")
+    ax[0].plot(tab["spectrum_peak_nm_vs_theta"], th, "w--", lw=1, label="EL-weighted peak")
+    ax[0].set_xlabel("wavelength (nm)")
+    ax[0].set_ylabel(f"angle in {medium} (deg)")
+    ax[0].set_title(f"{led}: I(theta, lambda) in {medium} (n = {n_exit:.3f})")
+    ax[0].legend(loc="upper right", fontsize=8)
+    for t, lab, ls in ((tab, "this run", "-"), (tab_tmm, "transfer matrix (dense kx)", "--")):
+        ax[1].plot(th, t["intensity_per_sr"] / t["intensity_per_sr"].max(), ls, label=f"{lab}, {medium}")
+        ax[1].plot(th, t["intensity_air_per_sr"] / t["intensity_air_per_sr"].max(), ls, label=f"{lab}, air")
+    ax[1].plot(th, np.cos(np.radians(th)), ":k", label="Lambertian")
+    ax[1].set_xlabel("angle (deg)")
+    ax[1].set_ylabel("normalized radiant intensity")
+    ax[1].set_title(f"FWHM {tab['fwhm_deg']:.1f} deg ({medium}), {tab['fwhm_air_deg']:.1f} deg (air)")
+    ax[1].legend(fontsize=7)
+    ax[2].plot(tab["wavelength_nm"], tab["extraction_fraction_vs_wavelength"], label="emitting side")
+    ax[2].plot(tab["wavelength_nm"], tab["extraction_other_vs_wavelength"], label="other side")
+    ax[2].plot(tab["wavelength_nm"], tab["absorbed_vs_wavelength"], label="absorbed")
+    ax[2].plot(tab["wavelength_nm"], tab["guided_vs_wavelength"], label="guided (residual)")
+    ax[2].plot(tab["wavelength_nm"], tab["el_spectrum_per_nm"] / tab["el_spectrum_per_nm"].max(), ":k", label="EL (norm.)")
+    ax[2].set_xlabel("wavelength (nm)")
+    ax[2].set_ylabel("fraction of dipole power")
+    ax[2].set_title(f"EL-weighted extraction {tab['extraction_fraction']:.3f}")
+    ax[2].legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, fig_path)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--settings", required=True, help="JSON of the step's sub-config")
+    ap.add_argument("--led", required=True)
+    ap.add_argument("--h5", required=True)
+    ap.add_argument("--fig", required=True)
+    ap.add_argument("--cost", required=True, help="TSV of the wall time of every Meep run")
+    a = ap.parse_args(argv)
+    run(json.loads(a.settings), a.led, a.h5, a.fig, a.cost)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Entry: microcavity vs standard PeLED transfer against distance -> HDF5 + figure.
+
+Coupling efficiency, absorbed pump fraction, and the ratio of the power densities on the
+crystal (microcavity / standard) per unit LED exitance and at each LED's measured maximum
+exitance (threshold.measured.max_exitance_*).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np  # noqa: E402
+
+from sims.hdf5io import provenance, read_h5, save_figure, write_h5  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--settings", required=True, help="JSON: max exitances of the two LEDs (W/cm^2)")
+    ap.add_argument("--microcavity", required=True)
+    ap.add_argument("--standard", required=True)
+    ap.add_argument("--h5", required=True)
+    ap.add_argument("--fig", required=True)
+    args = ap.parse_args(argv)
+    s = json.loads(args.settings)
+    mc, _ = read_h5(args.microcavity)
+    st, _ = read_h5(args.standard)
+    d = mc["distance_um"]
+    if not np.allclose(d, st["distance_um"]):
+        raise SystemExit("the two transfer files have different distance sweeps")
+    m_mc, m_st = s["max_exitance_microcavity_w_per_cm2"], s["max_exitance_standard_w_per_cm2"]
+    ds = {"distance_um": d}
+    units = {"distance_um": "um"}
+    for key in ("coupling_efficiency", "absorbed_fraction_of_led_power", "mean_irradiance_ratio",
+                "spot_irradiance_ratio", "mean_absorbed_ratio", "spot_absorbed_ratio"):
+        ds[f"microcavity/{key}"], ds[f"standard/{key}"] = mc[f"sweep/{key}"], st[f"sweep/{key}"]
+        units[f"microcavity/{key}"] = units[f"standard/{key}"] = "1"
+    for key in ("mean_irradiance_ratio", "spot_irradiance_ratio", "mean_absorbed_ratio", "spot_absorbed_ratio"):
+        r = mc[f"sweep/{key}"] / st[f"sweep/{key}"]
+        ds[f"ratio_per_exitance/{key}"] = r
+        ds[f"ratio_at_max_current/{key}"] = r * m_mc / m_st
+        units[f"ratio_per_exitance/{key}"] = "1 (microcavity / standard, equal LED exitance)"
+        units[f"ratio_at_max_current/{key}"] = "1 (microcavity / standard, each at its measured max exitance)"
+    ds["map_distance_um"] = mc["map_distance_um"]
+    units["map_distance_um"] = "um"
+    for key in ("mean_irradiance_ratio", "spot_irradiance_ratio", "mean_absorbed_ratio", "spot_absorbed_ratio"):
+        r = mc[f"maps/{key}"] / st[f"maps/{key}"]
+        ds[f"maps/ratio_per_exitance/{key}"] = r
+        ds[f"maps/ratio_at_max_current/{key}"] = r * m_mc / m_st
+        units[f"maps/ratio_per_exitance/{key}"] = units[f"ratio_per_exitance/{key}"]
+        units[f"maps/ratio_at_max_current/{key}"] = units[f"ratio_at_max_current/{key}"]
+    for led, m, src in (("microcavity", m_mc, mc), ("standard", m_st, st)):
+        ds[f"{led}/mean_irradiance_at_max_current_w_per_cm2"] = src["sweep/mean_irradiance_ratio"] * m
+        ds[f"{led}/absorbed_power_at_max_current_mw"] = (src["sweep/absorbed_fraction_of_led_power"] * m *
+                                                         s["led_area_cm2"] * 1e3)
+        units[f"{led}/mean_irradiance_at_max_current_w_per_cm2"] = "W/cm^2"
+        units[f"{led}/absorbed_power_at_max_current_mw"] = "mW"
+    write_h5(args.h5, ds, provenance(s, None, microcavity_file=args.microcavity, standard_file=args.standard), units)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
+    for led, c in (("microcavity", "C3"), ("standard", "C0")):
+        ax[0].plot(d, ds[f"{led}/coupling_efficiency"], c + "-", label=f"{led}: lands on crystal")
+        ax[0].plot(d, ds[f"{led}/absorbed_fraction_of_led_power"], c + "--", label=f"{led}: absorbed in crystal")
+        ax[1].plot(d, ds[f"{led}/spot_absorbed_ratio"], c + "-", label=f"{led}: spot")
+        ax[1].plot(d, ds[f"{led}/mean_absorbed_ratio"], c + "--", label=f"{led}: crystal mean")
+    ax[0].set_ylabel("fraction of the power leaving the LED")
+    ax[1].set_ylabel("absorbed irradiance / LED exitance")
+    for key, ls in (("spot_absorbed_ratio", "-"), ("mean_absorbed_ratio", "--"), ("mean_irradiance_ratio", ":")):
+        ax[2].plot(d, ds[f"ratio_at_max_current/{key}"], "k" + ls, label=key.replace("_ratio", "") + " (at max current)")
+    ax[2].axhline(1, color="0.6", lw=0.8)
+    ax[2].set_ylabel("microcavity / standard")
+    for a in ax:
+        a.set_xlabel("coupling distance d (um)")
+        a.legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, args.fig)
+    for dd in s.get("report_distances_um", []):
+        i = int(np.argmin(np.abs(d - dd)))
+        print(f"d = {d[i]:.1f} um: coupling micro {ds['microcavity/coupling_efficiency'][i]:.4f} standard "
+              f"{ds['standard/coupling_efficiency'][i]:.4f}; spot absorbed ratio micro/std at max current "
+              f"{ds['ratio_at_max_current/spot_absorbed_ratio'][i]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
