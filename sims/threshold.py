@@ -242,9 +242,9 @@ READINGS = ("spot", "crystal_mean")
 UNREACHABLE = -1.0  # stored in place of J_th when the LED cannot reach threshold below J_max
 
 
-def spot_mean_xy(x_um, y_um, emap, diameter_um: float) -> float:
-    """Mean of a map over a centred disk (one pixel if the disk is smaller than a pixel)."""
-    r2 = np.asarray(x_um)[:, None] ** 2 + np.asarray(y_um)[None, :] ** 2
+def spot_mean_xy(x_um, y_um, emap, diameter_um: float, center_um=(0.0, 0.0)) -> float:
+    """Mean of a map over a disk at ``center_um`` (one pixel if the disk is smaller than a pixel)."""
+    r2 = (np.asarray(x_um)[:, None] - center_um[0]) ** 2 + (np.asarray(y_um)[None, :] - center_um[1]) ** 2
     sel = r2 <= (diameter_um / 2) ** 2
     if not np.any(sel):
         sel = r2 == r2.min()
@@ -266,8 +266,9 @@ def headline_jth(cfg: dict, mode: dict, tr: dict, device: str, branch: str, read
     t = tr[led]
     j = int(np.argmin(np.abs(t["map_distance_um"] - cfg["distance_um"])))
     if reading == "spot":
+        center = tuple(t["map_spot_center_um"][j]) if "map_spot_center_um" in t else (0.0, 0.0)
         ratio = spot_mean_xy(t["map_x_um"], t["map_y_um"], t["absorbed_map"][j],
-                             assumed(cfg, "lasing_spot_diameter_um"))
+                             assumed(cfg, "lasing_spot_diameter_um"), center)
     else:
         ratio = float(t["maps/mean_absorbed_ratio"][j])
     ct = carrier_threshold(cfg, mode)

@@ -280,10 +280,22 @@ def crystal_mask(grids: Grids) -> np.ndarray:
     return np.outer(grids.wx_tgt, grids.wy_tgt)
 
 
-def spot_mean(grids: Grids, emap: np.ndarray, diameter_um: float) -> float:
-    """Mean of a map over a disk of given diameter at the centre (the map's peak for
-    centred rectangles); a single-pixel value when the disk is smaller than a pixel."""
-    r2 = grids.x_tgt[:, None] ** 2 + grids.y_tgt[None, :] ** 2
+def spot_center(grids: Grids, emap: np.ndarray) -> tuple[float, float]:
+    """(x, y) in um of the maximum of a map on the crystal (the lasing spot sits where the
+    absorbed pump peaks; for a ring-shaped map, one point of the ring)."""
+    w = crystal_mask(grids) > 0
+    on = np.where(w, emap, -np.inf)
+    # among (near-)equal maxima (a plateau, e.g. at d = 0) take the one nearest the centre
+    cand = on >= on.max() * (1 - 1e-9)
+    r2 = np.where(cand, grids.x_tgt[:, None] ** 2 + grids.y_tgt[None, :] ** 2, np.inf)
+    i, j = np.unravel_index(np.argmin(r2), emap.shape)
+    return float(grids.x_tgt[i]), float(grids.y_tgt[j])
+
+
+def spot_mean(grids: Grids, emap: np.ndarray, diameter_um: float, center_um: tuple = (0.0, 0.0)) -> float:
+    """Mean of a map over a disk of given diameter at ``center_um`` (use :func:`spot_center`
+    of the absorbed map); a single-pixel value when the disk is smaller than a pixel."""
+    r2 = (grids.x_tgt[:, None] - center_um[0]) ** 2 + (grids.y_tgt[None, :] - center_um[1]) ** 2
     sel = r2 <= (diameter_um / 2) ** 2
     if not np.any(sel):
         sel = r2 == r2.min()
@@ -503,15 +515,16 @@ def transfer_led(table_exit: AngularTable, n_gap: float, absorption_theta_deg, a
         sweep["coupling_efficiency"][i] = landed_fraction(g0, m["incident"])
         sweep["absorbed_fraction_of_led_power"][i] = landed_fraction(g0, m["absorbed"])
         sweep["mean_irradiance_ratio"][i] = crystal_mean(g0, m["incident"])
-        sweep["spot_irradiance_ratio"][i] = spot_mean(g0, m["incident"], spot_diameter_um)
+        c = spot_center(g0, m["absorbed"])
+        sweep["spot_irradiance_ratio"][i] = spot_mean(g0, m["incident"], spot_diameter_um, c)
         sweep["peak_irradiance_ratio"][i] = float(np.max(m["incident"]))
         sweep["mean_absorbed_ratio"][i] = crystal_mean(g0, m["absorbed"])
-        sweep["spot_absorbed_ratio"][i] = spot_mean(g0, m["absorbed"], spot_diameter_um)
+        sweep["spot_absorbed_ratio"][i] = spot_mean(g0, m["absorbed"], spot_diameter_um, c)
         if progress:
             progress(f"d = {d:7.2f} um: coupling {sweep['coupling_efficiency'][i]:.4f}")
     # maps (with margin) at the configured distances
     md = np.asarray(tcfg["map_distances_um"], float)
-    inc_maps, abs_maps, balance = [], [], []
+    inc_maps, abs_maps, balance, spot_centers = [], [], [], []
     map_scalars = {k: np.empty(md.size) for k in sweep}
     for j, d in enumerate(md):
         m = irradiance_maps(gm, float(d), tables)
@@ -520,10 +533,12 @@ def transfer_led(table_exit: AngularTable, n_gap: float, absorption_theta_deg, a
         map_scalars["coupling_efficiency"][j] = landed_fraction(gm, m["incident"])
         map_scalars["absorbed_fraction_of_led_power"][j] = landed_fraction(gm, m["absorbed"])
         map_scalars["mean_irradiance_ratio"][j] = crystal_mean(gm, m["incident"])
-        map_scalars["spot_irradiance_ratio"][j] = spot_mean(gm, m["incident"], spot_diameter_um)
+        c = spot_center(gm, m["absorbed"])
+        spot_centers.append(c)
+        map_scalars["spot_irradiance_ratio"][j] = spot_mean(gm, m["incident"], spot_diameter_um, c)
         map_scalars["peak_irradiance_ratio"][j] = float(np.max(m["incident"] * (crystal_mask(gm) > 0)))
         map_scalars["mean_absorbed_ratio"][j] = crystal_mean(gm, m["absorbed"])
-        map_scalars["spot_absorbed_ratio"][j] = spot_mean(gm, m["absorbed"], spot_diameter_um)
+        map_scalars["spot_absorbed_ratio"][j] = spot_mean(gm, m["absorbed"], spot_diameter_um, c)
     sweep_s = time.perf_counter() - t0
     stride = max(1, min(g0.x_src.size, g0.y_src.size) // 24)
     for j, d in enumerate(md):
@@ -542,9 +557,10 @@ def transfer_led(table_exit: AngularTable, n_gap: float, absorption_theta_deg, a
         for j, d in enumerate(ad):
             m = irradiance_maps(ga, float(d), tables)
             area["coupling_efficiency"][i, j] = landed_fraction(ga, m["incident"])
-            area["spot_absorbed_ratio"][i, j] = spot_mean(ga, m["absorbed"], spot_diameter_um)
+            c = spot_center(ga, m["absorbed"])
+            area["spot_absorbed_ratio"][i, j] = spot_mean(ga, m["absorbed"], spot_diameter_um, c)
             area["mean_absorbed_ratio"][i, j] = crystal_mean(ga, m["absorbed"])
-            area["spot_irradiance_ratio"][i, j] = spot_mean(ga, m["incident"], spot_diameter_um)
+            area["spot_irradiance_ratio"][i, j] = spot_mean(ga, m["incident"], spot_diameter_um, c)
             area["mean_irradiance_ratio"][i, j] = crystal_mean(ga, m["incident"])
     area_s = time.perf_counter() - t1
     ds.update({"theta_gap_deg": gap.theta_deg, "intensity_gap_per_sr": gap.intensity_per_sr,
@@ -553,7 +569,8 @@ def transfer_led(table_exit: AngularTable, n_gap: float, absorption_theta_deg, a
                "map_distance_um": md, "map_x_um": gm.x_tgt, "map_y_um": gm.y_tgt,
                "map_crystal_weight": crystal_mask(gm), "irradiance_map": np.array(inc_maps),
                "absorbed_map": np.array(abs_maps),
-               "energy_balance": np.array(balance), "led_area_mm2": areas, "area_distance_um": ad})
+               "energy_balance": np.array(balance), "led_area_mm2": areas, "area_distance_um": ad,
+               "map_spot_center_um": np.array(spot_centers)})
     for k, v in sweep.items():
         ds[f"sweep/{k}"] = v
         ds[f"maps/{k}"] = map_scalars[k]
@@ -565,7 +582,8 @@ def transfer_led(table_exit: AngularTable, n_gap: float, absorption_theta_deg, a
              "map_x_um": "um", "map_y_um": "um", "map_crystal_weight": "1 (fraction of pixel on the crystal)",
              "irradiance_map": "W/m^2 per W/m^2 of LED exitance", "absorbed_map": "W/m^2 per W/m^2 of LED exitance",
              "energy_balance": "1: columns landed (spatial), missed (angular quadrature), left (hemisphere)",
-             "led_area_mm2": "mm^2", "area_distance_um": "um"}
+             "led_area_mm2": "mm^2", "area_distance_um": "um",
+             "map_spot_center_um": "um: (x, y) of the lasing spot (absorbed-map maximum) at each map distance"}
     for k in sweep:
         u = "1 (of the power leaving the LED)" if k in ("coupling_efficiency", "absorbed_fraction_of_led_power") \
             else "W/m^2 per W/m^2 of LED exitance"

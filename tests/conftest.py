@@ -30,3 +30,17 @@ def quick_config():
     from sims.config import load_config
 
     return load_config(REPO / "config.yaml", REPO / "presets" / "quick.yaml")
+
+
+def clean_env(**extra) -> dict:
+    """The environment this interpreter started with, minus MPI runtime variables.
+
+    Importing meep in the test process runs a singleton MPI_Init, which sets Open MPI/PMIx
+    variables in the C environment; a child `mpirun` that inherits them fails. Children
+    (Snakemake, mpirun) get this copy instead: os.environ is Python's start-up snapshot.
+    """
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_", "PMIX_", "ORTE_", "OPAL_"))}
+    env.update(extra)
+    return env

@@ -9,14 +9,12 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, clean_env
 from sims.config import sub_config
 from sims.hdf5io import read_h5
 
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
-# the environment as this interpreter started: a Meep import in this test process (other
-# tests) runs a singleton MPI_Init, whose variables must not reach the child mpirun
-ENV = dict(os.environ)
+ENV = clean_env()  # no MPI singleton variables of this process (see conftest.clean_env)
 
 
 def run_ranks(n, settings, out, timeout=300):

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import REPO, clean_env
 from sims.hdf5io import read_h5
 from test_workflow import copy_repo
 
@@ -33,7 +33,8 @@ def slurm_cluster(tmp_path_factory):
     if os.geteuid() != 0 or shutil.which("slurmctld") is None:
         pytest.skip("SLURM not installed or not root: run `bash install.sh --with-slurm` as root")
     state = tmp_path_factory.mktemp("slurm")
-    up = subprocess.run([str(CLUSTER), "start", str(state)], capture_output=True, text=True, timeout=120)
+    up = subprocess.run([str(CLUSTER), "start", str(state)], capture_output=True, text=True, timeout=120,
+                        env=clean_env())
     if up.returncode == 3:
         pytest.skip(up.stderr.strip())
     assert up.returncode == 0, up.stdout + up.stderr
@@ -43,7 +44,7 @@ def slurm_cluster(tmp_path_factory):
 
 def run(cwd, *args, env=None, timeout=900):
     return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=env if env is not None else clean_env())
 
 
 def datasets_equal(a: Path, b: Path):
@@ -67,7 +68,7 @@ def test_quick_preset_on_slurm_equals_local(slurm_cluster, tmp_path):
     res = run(local, *targets, "--cores", "2", *quick)
     assert res.returncode == 0, res.stderr[-3000:]
     t_local = time.time() - t0
-    env = dict(os.environ)
+    env = clean_env()
     # the test cluster has no accounting database: sacct is answered by squeue (see the shim)
     env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
     env.setdefault("USER", "root")  # the plugin reads $USER
@@ -98,7 +99,7 @@ def test_missing_slurm_gives_clear_message(tmp_path):
         for name in os.listdir(d):
             if name not in slurm_cmds and not (bindir / name).exists():
                 (bindir / name).symlink_to(Path(d) / name)
-    env = dict(os.environ, PATH=str(bindir), USER="root")
+    env = clean_env(PATH=str(bindir), USER="root")
     res = run(repo, "results/materials/optical_constants.h5", "--workflow-profile", "profiles/slurm",
               "--slurm-no-account", "--configfile", "presets/quick.yaml", env=env, timeout=300)
     assert res.returncode != 0

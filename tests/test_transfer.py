@@ -206,3 +206,21 @@ def test_read_emission_checks_the_file(tmp_path):
     write_h5(none, {"theta_deg": th, "intensity_per_sr": np.ones(th.size)}, {})
     with pytest.raises(ConfigError, match="exit_medium_index"):
         read_emission(none)
+
+
+def test_lasing_spot_sits_on_the_absorbed_maximum():
+    from sims.transfer import spot_center, spot_mean
+
+    th = np.linspace(0, 90, 181)
+    ring = AngularTable(th, np.sin(np.radians(th)) ** 4 * np.cos(np.radians(th)), 1.554).normalised()
+    g = make_grids(40.0, 40.0, 600.0, 600.0, pitch_um=2.0)
+    m = irradiance_maps(g, 150.0, {"inc": ring})["inc"]
+    c = spot_center(g, m)
+    assert np.hypot(*c) > 100.0  # the off-axis lobe makes a ring, not a central peak
+    assert spot_mean(g, m, 10.0, c) > 2 * spot_mean(g, m, 10.0, (0.0, 0.0))
+    assert spot_mean(g, m, 0.1, c) == pytest.approx(m.max(), rel=1e-12)
+    # a plateau (d = 0: uniform under the LED) puts the spot at the centre, not at a corner
+    g0 = make_grids(140.0, 140.0, 290.0, 270.0, pitch_um=1.0)
+    m0 = irradiance_maps(g0, 0.0, {"inc": ring})["inc"]
+    assert np.hypot(*spot_center(g0, m0)) < 1.0
+    assert spot_mean(g0, m0, 20.0, spot_center(g0, m0)) == pytest.approx(m0.max(), rel=1e-12)

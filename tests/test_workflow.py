@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, clean_env
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
@@ -30,7 +30,7 @@ def copy_repo(dest: Path) -> Path:
 
 def snakemake(cwd: Path, *args, timeout=600):
     return subprocess.run(SNAKEMAKE + ["--cores", "2", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=clean_env())
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_rerun_is_noop_and_thickness_change_reruns_only_dependents(repo_copy):
 def test_more_ranks_than_cores_is_refused(tmp_path):
     repo = copy_repo(tmp_path)
     out = subprocess.run(SNAKEMAKE + ["--cores", "1", "results/materials/optical_constants.h5"], cwd=repo,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, env=clean_env())
     assert out.returncode != 0
     assert "config key simulation.mpi_ranks" in out.stderr
     assert not (repo / "results").exists()

@@ -1,0 +1,55 @@
+"""Render results/summary.json as the README's results table (no hand-typed numbers).
+
+Usage: python workflow/scripts/readme_table.py [results/summary.json] [--update README.md]
+With --update, the table between the README's results-table markers is replaced.
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "not reached"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def render(summary: dict) -> str:
+    rows = ["| quantity | value | unit | how it was obtained (file:dataset) |", "|---|---|---|---|"]
+    for name, entry in summary["numbers"].items():
+        desc = entry.get("description", name).replace("|", "/")
+        rows.append(f"| {desc} | {fmt(entry.get('value'))} | {entry.get('unit', '')} | `{entry.get('source', '')}` |")
+    return "\n".join(rows)
+
+
+def update(readme: Path, table: str) -> None:
+    text = readme.read_text()
+    if START not in text or END not in text:
+        sys.exit(f"{readme} has no {START} ... {END} markers")
+    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: f"{START}\n{table}\n{END}", text, flags=re.S)
+    readme.write_text(new)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("summary", nargs="?", default="results/summary.json")
+    ap.add_argument("--update", metavar="README")
+    args = ap.parse_args()
+    table = render(json.loads(Path(args.summary).read_text()))
+    if args.update:
+        update(Path(args.update), table)
+    else:
+        print(table)
+
+
+if __name__ == "__main__":
+    main()
