@@ -1,0 +1,29 @@
+"""The README's results table is generated from results/summary.json, not typed by hand."""
+
+import importlib.util
+
+from conftest import REPO
+
+spec = importlib.util.spec_from_file_location("readme_table", REPO / "workflow" / "scripts" / "readme_table.py")
+readme_table = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(readme_table)
+
+
+def test_render_and_update(tmp_path):
+    summary = {"numbers": {
+        "jth": {"value": 59.02, "unit": "A/cm^2", "source": "results/threshold/threshold.h5:jth", "description": "J_th"},
+        "none": {"value": None, "unit": "A/cm^2", "source": "x.h5:y", "description": "unreachable one"}}}
+    table = readme_table.render(summary)
+    assert "| J_th | 59.02 | A/cm^2 | `results/threshold/threshold.h5:jth` |" in table
+    assert "| unreachable one | not reached |" in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"a\n{readme_table.START}\nold\n{readme_table.END}\nb\n")
+    readme_table.update(readme, table)
+    text = readme.read_text()
+    assert "old" not in text and "59.02" in text and text.startswith("a\n") and text.endswith("b\n")
+
+
+def test_readme_has_the_generated_block():
+    text = (REPO / "README.md").read_text()
+    block = text.split(readme_table.START)[1].split(readme_table.END)[0]
+    assert block.strip().startswith("| quantity | value | unit |")
