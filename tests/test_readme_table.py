@@ -17,10 +17,10 @@ def test_render_and_update(tmp_path):
     assert "| J_th | 59.02 | A/cm^2 | `results/threshold/threshold.h5:jth` |" in table
     assert "| unreachable one | not reached |" in table
     readme = tmp_path / "README.md"
-    readme.write_text(f"a\n{readme_table.START}\nold\n{readme_table.END}\nb\n")
+    readme.write_text(f"a\n{readme_table.START}\nSTALE-ROW\n{readme_table.END}\nb\n")
     readme_table.update(readme, table)
     text = readme.read_text()
-    assert "old" not in text and "59.02" in text and text.startswith("a\n") and text.endswith("b\n")
+    assert "STALE-ROW" not in text and "59.02" in text and text.startswith("a\n") and text.endswith("b\n")
 
 
 def test_readme_has_the_generated_block():
