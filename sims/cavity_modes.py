@@ -119,6 +119,22 @@ class HarminvResult:
         return int(np.argmin(np.abs(self.freq - freq)))
 
 
+def _ring_down(sim, h, ringdown: float, resolution: float, cells: int, fmin: float, fmax: float) -> HarminvResult:
+    """Run ``sim`` with Harminv ``h`` for ``ringdown`` after the sources; modes in [fmin, fmax], Q > 0."""
+    import meep as mp
+
+    t0 = time.perf_counter()
+    sim.run(mp.after_sources(h), until_after_sources=ringdown)
+    wall = time.perf_counter() - t0
+    steps = int(round(sim.meep_time() * resolution / sim.Courant))
+    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
+                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
+                        wall, steps, cells)
+    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
+    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    return res
+
+
 def check_source_inside(stack: Stack, group: str) -> None:
     """The source layer must lie between the cavity's mirrors (not first or last item)."""
     groups = [l.group for l in stack.layers]
@@ -177,16 +193,7 @@ def harminv_modes(stack: Stack, group: str, band_um: tuple, *, resolution: float
         vol = mp.Volume(center=mp.Vector3(z=cell.z(stack.thickness_um / 2)),
                         size=mp.Vector3(z=stack.thickness_um + 2 * cell.pad_um))
         dft = sim.add_dft_fields([comp], [profile_freq], where=vol)
-    t0 = time.perf_counter()
-    sim.run(mp.after_sources(h), until_after_sources=ringdown)
-    wall = time.perf_counter() - t0
-    steps = int(round(sim.meep_time() * resolution / sim.Courant))
-    cells = int(round(cell.length_um * resolution))
-    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
-                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
-                        wall, steps, cells)
-    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
-    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    res = _ring_down(sim, h, ringdown, resolution, int(round(cell.length_um * resolution)), fmin, fmax)
     if dft is not None:
         e = np.asarray(sim.get_dft_array(dft, comp, 0))
         x, y, z, w = sim.get_array_metadata(dft_cell=dft)
@@ -309,15 +316,7 @@ def harminv_oblique(stack: Stack, group: str, band_um: tuple, kx: float, pol: st
                                            center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
     h = mp.Harminv(comp, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
     h.Q_thresh = q_thresh
-    t0 = time.perf_counter()
-    sim.run(mp.after_sources(h), until_after_sources=ringdown)
-    wall = time.perf_counter() - t0
-    steps = int(round(sim.meep_time() * resolution / sim.Courant))
-    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
-                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
-                        wall, steps, int(round(cell.length_um * resolution)))
-    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
-    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    res = _ring_down(sim, h, ringdown, resolution, int(round(cell.length_um * resolution)), fmin, fmax)
     sim.reset_meep()
     return res
 
@@ -350,14 +349,7 @@ def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: flo
                                            center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
     h = mp.Harminv(mp.Ez, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
     h.Q_thresh = q_thresh
-    t0 = time.perf_counter()
-    sim.run(mp.after_sources(h), until_after_sources=ringdown)
-    wall = time.perf_counter() - t0
-    steps = int(round(sim.meep_time() * resolution / sim.Courant))
-    res = HarminvResult(np.array([m.freq for m in h.modes]), np.array([m.Q for m in h.modes]),
-                        np.array([abs(m.amp) for m in h.modes]), np.array([m.err for m in h.modes]),
-                        wall, steps, int(round(sx * resolution)) * int(round(cell.length_um * resolution)))
-    keep = (res.freq >= fmin) & (res.freq <= fmax) & (res.Q > 0)
-    res.freq, res.Q, res.amp, res.err = res.freq[keep], res.Q[keep], res.amp[keep], res.err[keep]
+    res = _ring_down(sim, h, ringdown, resolution,
+                     int(round(sx * resolution)) * int(round(cell.length_um * resolution)), fmin, fmax)
     sim.reset_meep()
     return res

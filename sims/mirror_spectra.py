@@ -447,6 +447,18 @@ def mirror_settings(config: dict, mirror: str) -> dict:
     }
 
 
+def _mirror_band(config: dict, mirror: str):
+    """(settings, stack, wavelength_nm, f 1/um, band_um, reference wavelength um) of a mirror step."""
+    from sims.stack import build_mirror
+
+    st = mirror_settings(config, mirror)
+    stack = build_mirror(config, mirror, st["below"], st["above"])
+    lo, hi = st["band_nm"]
+    wavelength_nm = np.linspace(lo, hi, st["n_wavelengths"])
+    f = 1e3 / wavelength_nm
+    return st, stack, wavelength_nm, f, (lo / 1e3, hi / 1e3), 2.0 / (f.min() + f.max())
+
+
 def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
     """R, T, A of one configured DBR between its media, by 1D Meep and by tmm.
 
@@ -464,15 +476,8 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
         ``normal``, ``sweep``, ``angle``) and ``metrics``.
     """
     from sims.materials import refractive_index
-    from sims.stack import build_mirror
 
-    st = mirror_settings(config, mirror)
-    stack = build_mirror(config, mirror, st["below"], st["above"])
-    lo, hi = st["band_nm"]
-    wavelength_nm = np.linspace(lo, hi, st["n_wavelengths"])
-    f = 1e3 / wavelength_nm
-    band_um = (lo / 1e3, hi / 1e3)
-    wl_ref = 2.0 / (f.min() + f.max())
+    st, stack, wavelength_nm, f, band_um, wl_ref = _mirror_band(config, mirror)
     n_below = float(refractive_index(stack.below, wl_ref).real)
     kx_max = n_below * f.max() * math.sin(math.radians(max(st["angles_deg"])))
     kx = np.linspace(0.0, kx_max, st["n_kx"])
@@ -706,16 +711,7 @@ def resolution_convergence(config: dict, mirror: str, resolutions_px_per_um, log
     Returns:
         list of {resolution_px_per_um, rms_dR, max_abs_dR, max_abs_A, edge_errors_nm, wall_time_s}.
     """
-    from sims.materials import refractive_index  # noqa: F401
-    from sims.stack import build_mirror
-
-    st = mirror_settings(config, mirror)
-    stack = build_mirror(config, mirror, st["below"], st["above"])
-    lo, hi = st["band_nm"]
-    wavelength_nm = np.linspace(lo, hi, st["n_wavelengths"])
-    f = 1e3 / wavelength_nm
-    band_um = (lo / 1e3, hi / 1e3)
-    wl_ref = 2.0 / (f.min() + f.max())
+    st, stack, wavelength_nm, f, band_um, wl_ref = _mirror_band(config, mirror)
     t = stack_rta_tmm(stack, f, 0.0, "p", wavelength_ref_um=wl_ref, band_um=band_um)
     center = quarter_wave_nm(stack)
     e_tmm = stop_band_edges_nm(wavelength_nm, t["R"], STOP_BAND_LEVEL, center)
