@@ -28,7 +28,7 @@ matrix are compared on the same eps(f).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sims.cavity import CavityError, lossless_meep_medium
-from sims.materials import Material, _meep_library_entry, lorentz_fit, meep_medium
+from sims.materials import Material, lorentz_fit, meep_medium
 from sims.stack import Stack
 
 

@@ -122,7 +122,6 @@ def stack_layout(stack: Stack, dims: str = "1d", *, pml_um: float = 1.0, pad_bel
 
     length = stack.thickness_um + pad_below_um + pad_above_um + 2 * pml_um
     offset = -length / 2 + pml_um + pad_below_um  # Meep coordinate of s = 0
-    lateral = None if dims == "1d" else lateral_um
     geometry = []
     # semi-infinite media, extended through the PML
     below_len = pml_um + pad_below_um

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import platform
@@ -25,6 +26,14 @@ SIMS_VERSION = "0.1.0"
 
 class NonFiniteResult(RuntimeError):
     """A simulation produced NaN or Inf (diverging fields, bad input)."""
+
+
+class ResultWriteError(OSError):
+    """A result file could not be written (directory not writable, disk full, file too large).
+
+    Raised by every writer of this module with the target path and the system's reason; the
+    temporary file is removed first, so nothing half-written is left behind.
+    """
 
 
 def settings_hash(settings: dict) -> str:
@@ -77,14 +86,28 @@ def check_finite(name: str, value) -> None:
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; rename it into place on success only."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:
+        if isinstance(exc, ResultWriteError):
+            raise
+        raise ResultWriteError(exc.errno, f"cannot write result file {path}: {exc.strerror or exc}; "
+                               "nothing was written (check that the results directory is writable "
+                               "and the disk has space)") from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            if tmp.exists():
+                tmp.unlink()
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a text result (JSON, TSV, Markdown) atomically; ResultWriteError on failure."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
 
 
 def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
@@ -99,27 +122,32 @@ def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
         groups: optional name -> dict of attributes for groups.
     Raises:
         NonFiniteResult: any dataset holds NaN or Inf (then no file is written).
+        ResultWriteError: the file cannot be written (then no file or temporary is left).
     """
     import h5py
 
     for name, val in datasets.items():
         check_finite(name, val)
     units = units or {}
+    # The file is built in memory and written with plain file I/O: HDF5's own write path
+    # fails on a full disk with a RuntimeError and can crash the interpreter on close.
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as fh:
+        for name, val in datasets.items():
+            arr = np.asarray(val)
+            if arr.dtype.kind == "U":
+                arr = arr.astype("S")
+            ds = fh.create_dataset(name, data=arr)
+            if name in units:
+                ds.attrs["units"] = units[name]
+        for gname, gattrs in (groups or {}).items():
+            grp = fh.require_group(gname)
+            for k, v in gattrs.items():
+                grp.attrs[k] = v
+        for k, v in (attrs or {}).items():
+            fh.attrs[k] = v if not isinstance(v, (dict, list)) else json.dumps(v, default=str)
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as fh:
-            for name, val in datasets.items():
-                arr = np.asarray(val)
-                if arr.dtype.kind == "U":
-                    arr = arr.astype("S")
-                ds = fh.create_dataset(name, data=arr)
-                if name in units:
-                    ds.attrs["units"] = units[name]
-            for gname, gattrs in (groups or {}).items():
-                grp = fh.require_group(gname)
-                for k, v in gattrs.items():
-                    grp.attrs[k] = v
-            for k, v in (attrs or {}).items():
-                fh.attrs[k] = v if not isinstance(v, (dict, list)) else json.dumps(v, default=str)
+        tmp.write_bytes(buf.getvalue())
     return Path(path)
 
 

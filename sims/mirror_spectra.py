@@ -37,12 +37,11 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from sims.config import ConfigError, mirror_band_nm, register_check
+from sims.config import mirror_band_nm, register_check
 from sims.stack import Stack
 
 POLARIZATIONS = ("s", "p")
@@ -579,7 +578,7 @@ FILL = -1.0  # stored where incidence is evanescent (HDF5 results hold no NaN)
 
 def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings: dict) -> None:
     """spectra.h5 (units + provenance), the R/T/A figure (PNG + PDF) and metrics JSON + claims CSV."""
-    from sims.hdf5io import provenance, write_h5
+    from sims.hdf5io import provenance, write_h5, write_text
 
     m = result["metrics"]
     ds, units = {}, {}
@@ -610,10 +609,7 @@ def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings
     write_h5(h5_path, ds, attrs, units)
     plot_mirror(result, fig_path)
     metrics_path = Path(metrics_path)
-    metrics_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = metrics_path.with_name(metrics_path.name + ".tmp")
-    tmp.write_text(json.dumps(m, indent=1, default=float))
-    tmp.replace(metrics_path)
+    write_text(metrics_path, json.dumps(m, indent=1, default=float))
     rows = ["mirror,quantity,above,wavelength_min_nm,wavelength_max_nm,evaluated,meep_worst,meep_worst_at_nm,meep_margin,meep_holds,tmm_worst,tmm_margin,tmm_holds"]
     for c in m["claims"]:
         if c["evaluated"]:
@@ -623,7 +619,7 @@ def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings
                 c["meep"]["holds"], f"{c['tmm']['worst']:.5f}", f"{c['tmm']['margin']:+.5f}", c["tmm"]["holds"])))
         else:
             rows.append(f"{c['mirror']},{c['quantity']},{c['above']},{c['wavelength_min_nm']},{c['wavelength_max_nm']},False,,,,,,,")
-    metrics_path.with_suffix(".csv").write_text("\n".join(rows) + "\n")
+    write_text(metrics_path.with_suffix(".csv"), "\n".join(rows) + "\n")
 
 
 def plot_mirror(result: dict, fig_path) -> None:

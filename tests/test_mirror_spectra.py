@@ -17,7 +17,7 @@ from sims.config import ConfigError, validate_config
 from sims.materials import Material
 from sims.mirror_spectra import (STOP_BAND_LEVEL, mirror_settings, quarter_wave_nm, rms, stack_rta_meep, stack_rta_tmm,
                                  stop_band_edges_nm, to_angles)
-from sims.stack import Layer, Stack, build_mirror
+from sims.stack import Layer, build_mirror
 
 
 @pytest.fixture(scope="module")

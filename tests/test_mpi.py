@@ -2,7 +2,6 @@
 exception on one rank ends every rank instead of hanging."""
 
 import json
-import os
 import subprocess
 import sys
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 ENV = dict(os.environ)  # as started: no MPI singleton variables for the mpirun children
 
 from sims import benchmarks as B  # noqa: E402
-from sims.hdf5io import atomic_path  # noqa: E402
+from sims.hdf5io import write_text  # noqa: E402
 
 
 def child(dims, cells, steps, ranks):
@@ -87,10 +87,8 @@ def main():
     if rule_times:
         md += ["| rule benchmark file | wall s |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in rule_times.items()]
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    with atomic_path(Path(args.out) / "bench.json") as tmp:
-        tmp.write_text(json.dumps(out, indent=1))
-    with atomic_path(Path(args.out) / "bench.md") as tmp:
-        tmp.write_text("\n".join(md) + "\n")
+    write_text(Path(args.out) / "bench.json", json.dumps(out, indent=1))
+    write_text(Path(args.out) / "bench.md", "\n".join(md) + "\n")
     print("\n".join(md))
 
 

@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 
 from sims import cavity as C  # noqa: E402
 from sims import cavity_study as S  # noqa: E402
-from sims.hdf5io import Timer, provenance, save_figure, write_h5  # noqa: E402
+from sims.hdf5io import Timer, provenance, save_figure, write_h5, write_text  # noqa: E402
 
 
 def main(argv=None):
@@ -58,9 +58,8 @@ def main(argv=None):
                        "mirrors, Ez source on axis, even mirror symmetry; -1 = no mode found")
     if mp.am_master():
         write_h5(a.h5, ds, attrs, units)
-        with open(a.bench, "w") as fh:
-            json.dump({"stack": a.stack, "ranks": mp.count_processors(), "total_wall_s": t.seconds, "runs": bench},
-                      fh, indent=1)
+        write_text(a.bench, json.dumps({"stack": a.stack, "ranks": mp.count_processors(), "total_wall_s": t.seconds,
+                                        "runs": bench}, indent=1))
         import matplotlib
 
         matplotlib.use("Agg")

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 from sims import cavity as C  # noqa: E402
 from sims import cavity_study as S  # noqa: E402
-from sims.hdf5io import Timer, provenance, save_figure, write_h5  # noqa: E402
+from sims.hdf5io import Timer, provenance, save_figure, write_h5, write_text  # noqa: E402
 
 
 def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
@@ -81,9 +81,7 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
                                    "the mode"))
     if mp.am_master():
         write_h5(h5, ds, attrs, units)
-        Path(bench_path).parent.mkdir(parents=True, exist_ok=True)
-        with open(bench_path, "w") as fh:
-            json.dump({"stack": stack, "total_wall_s": t.seconds, "runs": bench}, fh, indent=1)
+        write_text(bench_path, json.dumps({"stack": stack, "total_wall_s": t.seconds, "runs": bench}, indent=1))
         figure(stack, ma, ds, thick, disp, conv, fig)
     return ds
 

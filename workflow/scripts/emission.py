@@ -28,7 +28,7 @@ def get_comm():
 
 def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -> None:
     from sims import emission as E
-    from sims.hdf5io import Timer, provenance, save_figure, write_h5
+    from sims.hdf5io import Timer, provenance, save_figure, write_h5, write_text
     from sims.materials import lorentz_fit, refractive_index
     from sims.stack import build_stack
 
@@ -148,19 +148,16 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
     })
     write_h5(h5_path, datasets, attrs=attrs, units=units)
     if sweep is not None:
-        Path(cost_path).parent.mkdir(parents=True, exist_ok=True)
-        with open(cost_path, "w") as fh:
-            fh.write("position_um\tkx_per_um\tkind\tseconds\tmeep_time_um_per_c\n")
-            for ip, zp in enumerate(positions):
-                for ik, k in enumerate(kx):
-                    for j, kind in enumerate(("h", "v")):
-                        fh.write(f"{zp:.5f}\t{k:.5f}\t{kind}\t{sweep['seconds'][ip, ik, j]:.3f}\t"
-                                 f"{sweep['meep_time'][ip, ik, j]:.1f}\n")
-            fh.write(f"# mean seconds per kx point (all positions, both runs): "
-                     f"{sweep['seconds'].sum() / len(kx):.2f}\n")
+        lines = ["position_um\tkx_per_um\tkind\tseconds\tmeep_time_um_per_c"]
+        for ip, zp in enumerate(positions):
+            for ik, k in enumerate(kx):
+                for j, kind in enumerate(("h", "v")):
+                    lines.append(f"{zp:.5f}\t{k:.5f}\t{kind}\t{sweep['seconds'][ip, ik, j]:.3f}\t"
+                                 f"{sweep['meep_time'][ip, ik, j]:.1f}")
+        lines.append(f"# mean seconds per kx point (all positions, both runs): {sweep['seconds'].sum() / len(kx):.2f}")
+        write_text(cost_path, "\n".join(lines) + "\n")
     else:
-        Path(cost_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(cost_path).write_text("# engine tmm: no Meep runs\n")
+        write_text(cost_path, "# engine tmm: no Meep runs\n")
     plot_map(tab, tab_tmm, led, exit_mat.name, n_exit, fig_path, save_figure)
     print(json.dumps({k: (float(v) if np.ndim(v) == 0 else None) for k, v in tab.items() if np.ndim(v) == 0}, indent=1))
     print(json.dumps(cross, indent=1))

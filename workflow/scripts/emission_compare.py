@@ -27,7 +27,7 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sims.hdf5io import read_h5, save_figure
+    from sims.hdf5io import read_h5, save_figure, write_text
 
     fig, axes = plt.subplots(1, 2, subplot_kw={"projection": "polar"}, figsize=(11, 5))
     rows = []
@@ -53,12 +53,10 @@ def main(argv=None):
         ax.legend(loc="lower center", fontsize=8, bbox_to_anchor=(0.5, -0.25))
     fig.tight_layout()
     save_figure(fig, a.fig)
-    Path(a.tsv).parent.mkdir(parents=True, exist_ok=True)
-    with open(a.tsv, "w") as fh:
-        fh.write("led\texit_medium\tengine\tquantity\tvalue\ttransfer_matrix\n")
-        for led, med, eng, vals, tm in rows:
-            for k in KEYS:
-                fh.write(f"{led}\t{med}\t{eng}\t{k}\t{vals[k]:.4f}\t{tm[k]:.4f}\n")
+    lines = ["led\texit_medium\tengine\tquantity\tvalue\ttransfer_matrix"]
+    for led, med, eng, vals, tm in rows:
+        lines += [f"{led}\t{med}\t{eng}\t{k}\t{vals[k]:.4f}\t{tm[k]:.4f}" for k in KEYS]
+    write_text(a.tsv, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

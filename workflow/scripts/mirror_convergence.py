@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims.hdf5io import provenance  # noqa: E402
+from sims.hdf5io import provenance, write_text  # noqa: E402
 from sims.mirror_spectra import convergence_markdown, mirror_settings, resolution_convergence  # noqa: E402
 
 
@@ -27,11 +27,7 @@ def main(argv=None):
     wall = sum(r["wall_time_s"] for r in rows)
     out = {"mirror": mirror, "rows": rows, "provenance": provenance(settings, wall)}
     for path, text in ((args.json, json.dumps(out, indent=1, default=float)), (args.md, md)):
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(p.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(p)
+        write_text(path, text)
     print(md)
 
 

@@ -77,7 +77,6 @@ def main(argv=None):
     s = build_summary(entries(a))
     with h5py.File(a.threshold, "r") as fh:
         reading, hd = str(fh.attrs["headline_reading"]), float(fh.attrs["headline_distance_um"])
-        jmax = None
     head = {}
     for dev in ("dual_cavity", "single_cavity"):
         e = s[f"j_th_{dev}_{reading}_{hd:g}um_nth_measured"]

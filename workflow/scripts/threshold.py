@@ -11,12 +11,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
-from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5  # noqa: E402
+from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
 from sims.led_efficiency import photon_energy_ev  # noqa: E402
 from sims.pump_absorption import absorption_tmm  # noqa: E402
 from sims.rate_equations import output_power_w_per_cm2, photon_lifetime_s, steady_state  # noqa: E402
 from sims.stack import build_stack  # noqa: E402
-from sims.threshold import (DEVICES, UNREACHABLE, assumed, carrier_threshold, exit_to_air, led_rolloff,  # noqa: E402
+from sims.threshold import (DEVICES, assumed, carrier_threshold, exit_to_air, led_rolloff,  # noqa: E402
                             measured, q_for, recombination_coefficients, threshold_study)
 
 
@@ -177,7 +177,7 @@ def write_sensitivity_table(cfg, ds, path):
         lines.append(f"| {k} | {a['min']:g} | {a['value']:g} | {a['max']:g} | {fmt(tab[i, 0, 0])} | {fmt(tab[i, 0, 2])} | "
                      f"{fmt(tab[i, 1, 0])} | {fmt(tab[i, 1, 2])} |")
     lines += ["", f"Default: {fmt(tab[0, 0, 1])} (N_th measured), {fmt(tab[0, 1, 1])} (gain model)."]
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
 
 
 def main(argv=None):

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
-from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5  # noqa: E402
+from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
 from sims.materials import material_from_config, refractive_index  # noqa: E402
 from sims.transfer import read_emission, transfer_led  # noqa: E402
 
@@ -76,8 +76,7 @@ def main(argv=None):
     bench = {"step": "transfer", "led": args.led, "sweep_n_distances": sc["n_distances"],
              "sweep_with_maps_wall_time_s": sc["sweep_wall_time_s"], "area_study_wall_time_s": sc["area_study_wall_time_s"],
              "source_cells": sc["source_cells"], "total_wall_time_s": timer.seconds}
-    Path(args.benchmark_json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.benchmark_json).write_text(json.dumps(bench, indent=2) + "\n")
+    write_text(args.benchmark_json, json.dumps(bench, indent=2) + "\n")
     for j, d in enumerate(ds["map_distance_um"]):
         eb = ds["energy_balance"][j]
         print(f"d = {d:g} um: coupling {ds['maps/coupling_efficiency'][j]:.4f}, absorbed "
