@@ -5,11 +5,12 @@
 CAVITY_STACKS = list(config.get("cavity", {}).get("stacks", {}))
 
 
-def cavity_settings(stack):
+def cavity_settings(stack, cfg=None):
     from sims.config import sub_config
 
-    sub = sub_config(config, stacks=[stack], sections=("simulation", "cavity"))
-    sub["cavity"] = dict(sub["cavity"], stacks={stack: config["cavity"]["stacks"][stack]})
+    cfg = cfg or config
+    sub = sub_config(cfg, stacks=[stack], sections=("simulation", "cavity"))
+    sub["cavity"] = dict(sub["cavity"], stacks={stack: cfg["cavity"]["stacks"][stack]})
     return settings_json(sub)
 
 

@@ -9,10 +9,11 @@ wildcard_constraints:
     led="[A-Za-z][A-Za-z0-9_]*",
 
 
-def emission_settings(led):
-    spec = config["emission"]["leds"][led]
-    return settings_json({**sub_config(config, stacks=[spec["stack"]], sections=("simulation",)),
-                          "emission": {**config["emission"], "leds": {led: spec}}})
+def emission_settings(led, cfg=None):
+    cfg = cfg or config
+    spec = cfg["emission"]["leds"][led]
+    return settings_json({**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
+                          "emission": {**cfg["emission"], "leds": {led: spec}}})
 
 
 rule emission_led:

@@ -2,6 +2,16 @@
 # light-current curves, sensitivity; then results/summary.json with the headline numbers.
 
 
+def threshold_settings(cfg=None):
+    cfg = cfg or config
+    return {
+        **sub_config(cfg, stacks=[cfg["transfer"]["absorber_stack"]], sections=()),
+        "threshold": cfg["threshold"],
+        "absorber_stack": cfg["transfer"]["absorber_stack"],
+        "absorber_layer": cfg["transfer"]["absorber_layer"],
+    }
+
+
 rule threshold:
     input:
         modes="results/cavity/microcavity_II/modes.h5",
@@ -15,14 +25,7 @@ rule threshold:
         sens=report("results/threshold/sensitivity.png", caption="../report/threshold_sensitivity.rst", category="Threshold"),
         sens_table="results/threshold/sensitivity.md",
     params:
-        settings=lambda w: settings_json(
-            {
-                **sub_config(config, stacks=[config["transfer"]["absorber_stack"]], sections=()),
-                "threshold": config["threshold"],
-                "absorber_stack": config["transfer"]["absorber_stack"],
-                "absorber_layer": config["transfer"]["absorber_layer"],
-            }
-        ),
+        settings=lambda w: settings_json(threshold_settings()),
     log:
         "logs/threshold/threshold.log",
     benchmark:

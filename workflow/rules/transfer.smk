@@ -6,17 +6,27 @@ TRANSFER_ABSORPTION_KEYS = ("pump_wavelength_nm", "pump_fwhm_nm", "absorber_stac
                             "absorption_meep_angles_deg", "absorption_n_angles")
 
 
-def transfer_settings():
+def transfer_settings(cfg=None):
     """What the transfer of one LED depends on (not the absorption-table settings, which
     reach it through pump_absorption.h5)."""
-    t = config["transfer"]
+    cfg = cfg or config
+    t = cfg["transfer"]
     keep = {k: v for k, v in t.items() if k not in TRANSFER_ABSORPTION_KEYS}
     keep.update(pump_wavelength_nm=t["pump_wavelength_nm"], absorption_method=t["absorption_method"])
     return {
-        "lateral": config["lateral"],
+        "lateral": cfg["lateral"],
         "transfer": keep,
-        "materials": {t["gap_material"]: config["materials"][t["gap_material"]]},
-        "spot_diameter_um": config["threshold"]["assumed"]["lasing_spot_diameter_um"]["value"],
+        "materials": {t["gap_material"]: cfg["materials"][t["gap_material"]]},
+        "spot_diameter_um": cfg["threshold"]["assumed"]["lasing_spot_diameter_um"]["value"],
+    }
+
+
+def pump_absorption_settings(cfg=None):
+    cfg = cfg or config
+    return {
+        **sub_config(cfg, stacks=[cfg["transfer"]["absorber_stack"]], sections=()),
+        "simulation": {k: cfg["simulation"][k] for k in ("resolution_1d_px_per_um", "pml_um", "decay_threshold")},
+        "transfer": {k: cfg["transfer"][k] for k in TRANSFER_ABSORPTION_KEYS},
     }
 
 
@@ -31,13 +41,7 @@ rule transfer_pump_absorption:
             category="Transfer",
         ),
     params:
-        settings=lambda w: settings_json(
-            {
-                **sub_config(config, stacks=[config["transfer"]["absorber_stack"]], sections=()),
-                "simulation": {k: config["simulation"][k] for k in ("resolution_1d_px_per_um", "pml_um", "decay_threshold")},
-                "transfer": {k: config["transfer"][k] for k in TRANSFER_ABSORPTION_KEYS},
-            }
-        ),
+        settings=lambda w: settings_json(pump_absorption_settings()),
     log:
         "logs/transfer/pump_absorption.log",
     benchmark:
