@@ -180,7 +180,8 @@ def _friendly(err) -> str:
 # ---------------------------------------------------------------------------------------
 # physics checks
 # ---------------------------------------------------------------------------------------
-CHECK_MODULES: list[str] = ["sims.cavity", "sims.transfer", "sims.threshold", "sims.mirror_spectra", "sims.emission"]
+CHECK_MODULES: list[str] = ["sims.cavity", "sims.transfer", "sims.threshold", "sims.mirror_spectra", "sims.emission",
+                            "sims.sweeps"]
 """sims modules that register checks of their own config sections (imported lazily)."""
 
 
@@ -424,8 +425,12 @@ def _main() -> None:
     import json
     import sys
 
+    # Run as `python -m sims.config`, this file is __main__; the steps' modules register their
+    # checks with the imported `sims.config`, so its physics_problems must be the one called.
+    from sims.config import physics_problems as registered_problems
+
     config = json.load(sys.stdin)
-    print("CONFIG_PROBLEMS " + json.dumps(physics_problems(config)), flush=True)
+    print("CONFIG_PROBLEMS " + json.dumps(registered_problems(config)), flush=True)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,10 @@ def test_dry_run_plans_the_default_workflow(repo_copy):
     ({"layers": {"crystal": {"material": "Perovskite", "thickness_nm": 180}}}, "layers.crystal.material"),
     ({"simulation": {"resolution_1d_px_per_um": 50}}, "simulation.resolution_1d_px_per_um"),
     ({"mirror_spectra": {"wavelength_min_nm": 150}}, "mirror_spectra.mirrors.dbr2"),
+    # checks registered by the steps' modules (sims.emission, sims.threshold, sims.cavity) run too
+    ({"emission": {"orientation": {"in_plane": 0.5, "vertical": 0.3}}}, "emission.orientation"),
+    ({"threshold": {"distance_um": 120}}, "threshold.distance_um"),
+    ({"cavity": {"stacks": {"microcavity_II": {"gain_group": "dbr2"}}}}, "cavity.stacks.microcavity_II.gain_group"),
 ])
 def test_rejected_config_names_key_and_writes_nothing(tmp_path, override, key):
     repo = copy_repo(tmp_path)
