@@ -105,3 +105,36 @@ def test_missing_slurm_gives_clear_message(tmp_path):
     assert res.returncode != 0
     assert "`sbatch` is not on PATH" in res.stderr
     assert not (repo / "results").exists()
+
+
+def test_job_killed_by_scheduler_is_rerun_cleanly(slurm_cluster, tmp_path):
+    """scancel an MPI Meep job mid-run (as a time limit or preemption would): Snakemake
+    reports it failed, no output is left in place, and the next invocation reruns it."""
+    repo = copy_repo(tmp_path / "repo")
+    (repo / "long.yaml").write_text("finite_crystal_2d: {run_time: 3000}\n")  # ~30 s of stepping
+    target = TARGETS[1]
+    env = clean_env()
+    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
+    env.setdefault("USER", "root")
+    args = [sys.executable, "-m", "snakemake", target, "--workflow-profile", "profiles/slurm", "--slurm-no-account",
+            "--configfile", "presets/quick.yaml", "long.yaml"]
+    proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    log = repo / "logs" / "finite_crystal_2d" / "microcavity_II.log"
+    deadline, job = time.time() + 300, None
+    while time.time() < deadline and job is None:
+        time.sleep(1)
+        running = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True,
+                                 env=env).stdout.split()
+        if running and log.exists() and "Using MPI" in log.read_text(errors="replace"):
+            job = running[0]
+    assert job is not None, "the MPI job never started on the test cluster"
+    time.sleep(3)  # the ranks are stepping fields now
+    subprocess.run(["scancel", job], check=True, env=env)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode != 0, "a job cancelled by the scheduler must fail the run"
+    assert not (repo / target).exists(), "a cancelled job left its output in place"
+
+    rerun = subprocess.run(args, cwd=repo, capture_output=True, text=True, timeout=600, env=env)
+    assert rerun.returncode == 0, (rerun.stdout + rerun.stderr)[-4000:]
+    data, attrs = read_h5(repo / target)
+    assert np.all(np.isfinite(data["flux"])) and "settings_hash" in attrs
