@@ -74,6 +74,27 @@ def provenance(settings: dict, wall_time_s: float | None = None, **extra) -> dic
     return attrs
 
 
+def software_versions() -> dict:
+    """Versions of the interpreter and of every package the results depend on."""
+    import importlib
+    import importlib.metadata as md
+    import sys
+
+    out = {"python": sys.version.split()[0], "sims": SIMS_VERSION, "git_commit": git_commit()}
+    for pkg in ("meep", "numpy", "scipy", "h5py", "matplotlib", "mpi4py", "tmm", "snakemake", "jsonschema", "pyyaml"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = None
+    for pkg, module in (("meep", "meep"), ("h5py", "h5py"), ("pyyaml", "yaml")):
+        if out[pkg] is None:  # some Debian packages ship no package metadata
+            try:
+                out[pkg] = str(importlib.import_module(module).__version__)
+            except (ImportError, AttributeError):
+                pass
+    return out
+
+
 def check_finite(name: str, value) -> None:
     arr = np.asarray(value)
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):

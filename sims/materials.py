@@ -156,6 +156,14 @@ def lorentz_fit(material: Material, band_um: tuple | None = None,
 
     if material.model != "tabulated":
         raise ValueError("lorentz_fit needs a tabulated material")
+    # The fit is degenerate (many oscillator sets match the table about equally), so a
+    # 1e-13 change of its band or anchor can land it elsewhere; callers pass a band around a
+    # computed mode wavelength whose last digits vary between runs. Rounding both to 1e-6 um
+    # makes repeated runs give the same medium, bit for bit.
+    if band_um is not None:
+        band_um = (round(float(band_um[0]), 6), round(float(band_um[1]), 6))
+    if anchor_um is not None:
+        anchor_um = round(float(anchor_um), 6)
     lo, hi = material.range_um
     if band_um is not None:
         lo, hi = max(lo, band_um[0] * 0.95), min(hi, band_um[1] * 1.05)

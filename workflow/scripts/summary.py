@@ -11,6 +11,7 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sims.summary import Entry, build_summary, write_summary  # noqa: E402
+from sims.hdf5io import software_versions  # noqa: E402
 
 
 def entries(a) -> list:
@@ -86,6 +87,7 @@ def main(argv=None):
                                  "diffusion length ~ um << crystal), so the spot reading sets it; the crystal mean is "
                                  "reported beside it",
                           **head}}
+    extra["software"] = software_versions()
     write_summary(a.json, s, extra)
     print(json.dumps(extra, indent=1))
 
