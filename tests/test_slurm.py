@@ -138,3 +138,14 @@ def test_job_killed_by_scheduler_is_rerun_cleanly(slurm_cluster, tmp_path):
     assert rerun.returncode == 0, (rerun.stdout + rerun.stderr)[-4000:]
     data, attrs = read_h5(repo / target)
     assert np.all(np.isfinite(data["flux"])) and "settings_hash" in attrs
+
+
+def test_every_mpi_rule_uses_a_launcher_option_srun_and_mpirun_share():
+    """On a cluster the launcher is srun, which rejects mpirun's `-np` (seen: every emission
+    and cavity_lateral job failed on the test cluster): MPI rules must pass `-n`."""
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        text = smk.read_text()
+        assert "-np {resources.tasks}" not in text, smk.name
+        for line in text.splitlines():
+            if "{resources.mpi}" in line:
+                assert "{resources.mpi} -n {resources.tasks}" in line, f"{smk.name}: {line.strip()}"

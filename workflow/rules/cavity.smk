@@ -59,7 +59,7 @@ rule cavity_lateral:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -np {resources.tasks} {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
+        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 

@@ -135,7 +135,7 @@ rule sweep_emission:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -np {resources.tasks} {PY} -m mpi4py workflow/scripts/emission.py --settings {params.settings:q}"
+        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/emission.py --settings {params.settings:q}"
         " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} --cost {output.cost} > {log} 2>&1"
 
 
