@@ -1,8 +1,8 @@
 # Parameter sweeps (config section `sweeps`, issue 8): each value of a swept key is a point
 # of the threshold chain under results/sweeps/{sweep}/{point}/. A step runs per point only
 # when the point changes its settings (or its inputs); otherwise the main run's output is
-# used. Each point-step is one job (one SLURM job on a cluster; the cheap 1D ones are
-# grouped, see profiles/slurm), and `sweep_gather` makes one table and figure per sweep.
+# used. Each point-step is one job (one SLURM job on a cluster; grouping them failed on the
+# test cluster, see README), and `sweep_gather` makes one table and figure per sweep.
 import copy
 
 from sims.sweeps import point_config, point_index, sweep_points
@@ -93,8 +93,6 @@ rule sweep_cavity_modes:
         "logs/sweeps/{sweep}/{point}/cavity.log",
     benchmark:
         "benchmarks/sweeps/{sweep}/{point}/cavity.tsv"
-    group:
-        "sweep_point"
     threads: 1
     shell:
         "{PY} workflow/scripts/cavity_modes.py --stack " + ABSORBER + " --settings {params.settings:q} "
@@ -111,8 +109,6 @@ rule sweep_pump_absorption:
         settings=lambda w: settings_json(pump_absorption_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/pump_absorption.log",
-    group:
-        "sweep_point"
     threads: 1
     shell:
         "{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
@@ -153,8 +149,6 @@ rule sweep_transfer:
         settings=lambda w: settings_json(transfer_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/transfer_{led}.log",
-    group:
-        "sweep_point"
     threads: 1
     shell:
         "{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
@@ -174,8 +168,6 @@ rule sweep_threshold:
         fig_dir=lambda w: f"{point_dir(w)}/threshold",
     log:
         "logs/sweeps/{sweep}/{point}/threshold.log",
-    group:
-        "sweep_point"
     threads: 1
     shell:
         "{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
