@@ -84,8 +84,7 @@ def check_sweeps(config: dict):
         if len(set(spec["values"])) != len(spec["values"]):
             yield f"sweeps.{name}.values", "values repeat"
         for i, value in enumerate(spec["values"]):
-            point = set_key(config, key, value)
-            point["sweeps"] = {}
+            point = point_config(config, name, i)
             problems = schema_check(point) or physics_problems(point)
             for k, reason in problems:
                 yield f"sweeps.{name}.values[{i}]", f"{key} = {value!r} gives {k}: {reason}"
