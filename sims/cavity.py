@@ -138,6 +138,27 @@ def stack_indices(stack: Stack, wavelength_um, model: str = "table", band_um=Non
 # ---------------------------------------------------------------------------------------
 # characteristic matrices (vectorised over wavelength)
 # ---------------------------------------------------------------------------------------
+# Reproducibility: numpy (Debian's 1.24 here) multiplies and squares complex arrays with
+# AVX-512 fused multiply-adds only when the output buffer starts >= 64 bytes away from each
+# input; otherwise a plain C loop (separately rounded) runs. Temporaries of 1-3 complex128
+# (16-48 bytes) often sit that close, so the same expression rounded differently from call
+# to call (measured: 1 in 5000 evaluations of one product; numpy/numpy#26940), and the
+# transfer-matrix Q of a mode varied by 1e-12 between identical runs, which moved the Meep
+# source band and Harminv's Q by 1e-9. Arrays of >= SIMD_SAFE_POINTS (128 bytes) cannot start
+# within 64 bytes of another array, so every evaluation takes the same path: the functions
+# below pad short wavelength vectors to that length and drop the padding from the results.
+SIMD_SAFE_POINTS = 8
+
+
+def _padded(x: np.ndarray) -> np.ndarray:
+    """``x`` extended along its last axis to SIMD_SAFE_POINTS by repeating the last column."""
+    x = np.asarray(x)
+    short = SIMD_SAFE_POINTS - x.shape[-1]
+    if short <= 0:
+        return x
+    return np.concatenate([x, np.repeat(x[..., -1:], short, axis=-1)], axis=-1)
+
+
 def _admittance(n, s_par, pol):
     """Tilted admittance: s: n cos(theta); p: n / cos(theta) = n^2 / (n cos theta)."""
     nc = np.sqrt(n**2 - s_par**2 + 0j)
@@ -160,9 +181,12 @@ def reflection(n_inc, n_layers, d_um, n_sub, wavelength_um, s_par=0.0, pol="s"):
     Returns:
         (W,) complex r.
     """
-    wl = np.asarray(wavelength_um, dtype=float)
+    wl = np.atleast_1d(np.asarray(wavelength_um, dtype=float))
+    n_points = wl.size
+    wl, n_inc, n_sub = _padded(wl), _padded(np.atleast_1d(n_inc)), _padded(np.atleast_1d(n_sub))
+    n_layers = _padded(np.asarray(n_layers).reshape(-1, n_points))
     k0 = 2 * np.pi / wl
-    eta_sub, _ = _admittance(np.asarray(n_sub), s_par, pol)
+    eta_sub, _ = _admittance(n_sub, s_par, pol)
     B = np.ones_like(eta_sub)
     C = eta_sub
     for n_i, d in zip(n_layers[::-1], np.asarray(d_um)[::-1]):
@@ -170,8 +194,8 @@ def reflection(n_inc, n_layers, d_um, n_sub, wavelength_um, s_par=0.0, pol="s"):
         delta = k0 * nc * d
         cos, sin = np.cos(delta), np.sin(delta)
         B, C = cos * B - 1j * sin / eta * C, -1j * eta * sin * B + cos * C
-    eta0, _ = _admittance(np.asarray(n_inc), s_par, pol)
-    return (eta0 * B - C) / (eta0 * B + C)
+    eta0, _ = _admittance(n_inc, s_par, pol)
+    return ((eta0 * B - C) / (eta0 * B + C))[:n_points]
 
 
 def _group_index(stack: Stack, group: str) -> int:
@@ -190,6 +214,8 @@ def round_trip(stack: Stack, group: str, wavelength_um, model="table", band_um=N
         dict with r_down, r_up, rho (complex, (W,)), n_gain, beta_um (complex).
     """
     wl = np.atleast_1d(np.asarray(wavelength_um, dtype=float))
+    n_points = wl.size
+    wl = _padded(wl)  # see SIMD_SAFE_POINTS
     j = _group_index(stack, group)
     n = stack_indices(stack, wl, model, band_um, wavelength_ref_um, index_override)
     d = np.array([l.thickness_um for l in stack.layers])
@@ -200,13 +226,16 @@ def round_trip(stack: Stack, group: str, wavelength_um, model="table", band_um=N
     _, ncj = _admittance(nj, s_par, pol)
     beta = 2 * np.pi / wl * ncj
     rho = r_down * r_up * np.exp(2j * beta * d[j])
-    return {"r_down": r_down, "r_up": r_up, "rho": rho, "n_gain": nj, "beta_um": beta}
+    out = {"r_down": r_down, "r_up": r_up, "rho": rho, "n_gain": nj, "beta_um": beta}
+    return {k: v[:n_points] for k, v in out.items()}
 
 
 def stack_rt(stack: Stack, wavelength_um, model="table", band_um=None, wavelength_ref_um=None,
              s_par=0.0, pol="s", index_override=None) -> dict:
     """Power R (from below), T (to above), of the whole stack (normal or oblique)."""
     wl = np.atleast_1d(np.asarray(wavelength_um, dtype=float))
+    n_points = wl.size
+    wl = _padded(wl)  # see SIMD_SAFE_POINTS
     n = stack_indices(stack, wl, model, band_um, wavelength_ref_um, index_override)
     d = np.array([l.thickness_um for l in stack.layers])
     r = reflection(n[0], n[1:-1], d, n[-1], wl, s_par, pol)
@@ -222,7 +251,7 @@ def stack_rt(stack: Stack, wavelength_um, model="table", band_um=None, wavelengt
         B, C = cos * B - 1j * sin / eta * C, -1j * eta * sin * B + cos * C
     eta0, _ = _admittance(n[0], s_par, pol)
     T = 4 * eta0.real * eta_sub.real / np.abs(eta0 * B + C) ** 2
-    return {"R": np.abs(r) ** 2, "T": T, "r": r}
+    return {"R": np.abs(r[:n_points]) ** 2, "T": T[:n_points], "r": r[:n_points]}
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,6 @@ def test_every_hdf5_carries_provenance(two_runs):
         assert not missing, f"{path.relative_to(a)} lacks provenance attributes {missing}"
 
 
-@pytest.mark.xfail(strict=False, reason="KNOWN DEFECT (issue 10 open): in 1 of 2 fresh-clone CI runs on 2026-11-25 "
-                   "microcavity I Q_absorption differed by 1.3e-9 between the two runs (cause not found yet); "
-                   "the other run agreed within 1e-12 everywhere")
 def test_two_runs_give_identical_datasets(two_runs):
     a, b = two_runs
     files = sorted(p.relative_to(a) for p in (a / "results").rglob("*.h5"))
