@@ -140,6 +140,37 @@ def test_job_killed_by_scheduler_is_rerun_cleanly(slurm_cluster, tmp_path):
     assert np.all(np.isfinite(data["flux"])) and "settings_hash" in attrs
 
 
+def test_sweep_points_share_one_group_job(slurm_cluster, tmp_path):
+    """The serial 1D steps of sweep points go to SLURM as one group job (profiles/slurm:
+    group-components sweep_1d), two at a time within it, each step its own MPI singleton
+    (seen before workflow/scripts/mpi_singleton.sh: side-by-side steps aborted in MPI_Init);
+    the point at the main run's distance gives the main run's threshold, computed locally."""
+    import yaml
+
+    repo = copy_repo(tmp_path / "repo")
+    (repo / "sweep.yaml").write_text(yaml.safe_dump(
+        {"emission": {"engine": "tmm"},
+         "sweeps": {"coupling_distance": {"key": "threshold.distance_um", "values": [50, 350]}}}))
+    conf = ["--configfile", "presets/quick.yaml", "sweep.yaml"]
+    res = run(repo, "results/threshold/threshold.h5", "--cores", "2", *conf)  # the main chain, locally
+    assert res.returncode == 0, res.stderr[-3000:]
+    env = clean_env()
+    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
+    env.setdefault("USER", "root")
+    res = run(repo, "results/sweeps/coupling_distance/sweep.h5", "--workflow-profile", "profiles/slurm",
+              "--slurm-no-account", *conf, env=env)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-5000:]
+    submitted = [line for line in out.splitlines() if "submitted with SLURM jobid" in line]
+    assert len(submitted) == 2, submitted  # the two points' thresholds together, then the gather
+    assert sum("group_sweep_1d" in line for line in submitted) == 1, submitted
+    main, _ = read_h5(repo / "results/threshold/threshold.h5")
+    point, _ = read_h5(repo / "results/sweeps/coupling_distance/p00/threshold/threshold.h5")
+    for dev in ("dual_cavity", "single_cavity"):
+        key = f"headline/{dev}/spot_j_th_a_per_cm2"
+        assert point[key] == main[key], key
+
+
 def test_every_mpi_rule_uses_a_launcher_option_srun_and_mpirun_share():
     """On a cluster the launcher is srun, which rejects mpirun's `-np` (seen: every emission
     and cavity_lateral job failed on the test cluster): MPI rules must pass `-n`."""

@@ -94,6 +94,9 @@ if workflow.remote_exec:
     MPIRUN = config["simulation"]["cluster_mpi_launcher"]
 else:
     MPIRUN = "mpirun --allow-run-as-root --oversubscribe --bind-to none"
+# Serial rules of a group job share one SLURM job step; each runs as its own MPI singleton
+# there (see workflow/scripts/mpi_singleton.sh). Locally: nothing.
+GROUPED_SERIAL = "bash workflow/scripts/mpi_singleton.sh " if workflow.remote_exec else ""
 
 wildcard_constraints:
     mirror="[A-Za-z][A-Za-z0-9_]*",

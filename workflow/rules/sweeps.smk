@@ -1,8 +1,9 @@
 # Parameter sweeps (config section `sweeps`, issue 8): each value of a swept key is a point
 # of the threshold chain under results/sweeps/{sweep}/{point}/. A step runs per point only
 # when the point changes its settings (or its inputs); otherwise the main run's output is
-# used. Each point-step is one job (one SLURM job on a cluster; grouping them failed on the
-# test cluster, see README), and `sweep_gather` makes one table and figure per sweep.
+# used. Each point-step is one job; on a cluster the 1D steps (group "sweep_1d") of several
+# points share one SLURM job (profiles/slurm: group-components, and a per-job memory pool
+# that packs them two at a time), and `sweep_gather` makes one table and figure per sweep.
 import copy
 
 from sims.sweeps import point_config, point_index, sweep_points
@@ -93,9 +94,11 @@ rule sweep_cavity_modes:
         "logs/sweeps/{sweep}/{point}/cavity.log",
     benchmark:
         "benchmarks/sweeps/{sweep}/{point}/cavity.tsv"
+    group:
+        "sweep_1d"
     threads: 1
     shell:
-        "{PY} workflow/scripts/cavity_modes.py --stack " + ABSORBER + " --settings {params.settings:q} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/cavity_modes.py --stack " + ABSORBER + " --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 
@@ -109,9 +112,11 @@ rule sweep_pump_absorption:
         settings=lambda w: settings_json(pump_absorption_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/pump_absorption.log",
+    group:
+        "sweep_1d"
     threads: 1
     shell:
-        "{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
         "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
 
 
@@ -149,9 +154,11 @@ rule sweep_transfer:
         settings=lambda w: settings_json(transfer_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/transfer_{led}.log",
+    group:
+        "sweep_1d"
     threads: 1
     shell:
-        "{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
         "--emission {input.emission} --absorption {input.absorption} --h5 {output.h5} --fig {output.fig} "
         "--benchmark-json {output.bench} > {log} 2>&1"
 
@@ -168,9 +175,11 @@ rule sweep_threshold:
         fig_dir=lambda w: f"{point_dir(w)}/threshold",
     log:
         "logs/sweeps/{sweep}/{point}/threshold.log",
+    group:
+        "sweep_1d"
     threads: 1
     shell:
-        "{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
         "--microcavity {input.microcavity} --standard {input.standard} --h5 {output.h5} "
         "--fig-dir {params.fig_dir} > {log} 2>&1"
 
