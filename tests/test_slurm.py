@@ -47,6 +47,15 @@ def run(cwd, *args, env=None, timeout=900):
                           timeout=timeout, env=env if env is not None else clean_env())
 
 
+def slurm_env() -> dict:
+    """Environment of a Snakemake run against the test cluster."""
+    env = clean_env()
+    # the test cluster has no accounting database: sacct is answered by squeue (see the shim)
+    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
+    env.setdefault("USER", "root")  # the plugin reads $USER
+    return env
+
+
 def datasets_equal(a: Path, b: Path):
     da, _ = read_h5(a)
     db, _ = read_h5(b)
@@ -68,10 +77,7 @@ def test_quick_preset_on_slurm_equals_local(slurm_cluster, tmp_path):
     res = run(local, *targets, "--cores", "2", *quick)
     assert res.returncode == 0, res.stderr[-3000:]
     t_local = time.time() - t0
-    env = clean_env()
-    # the test cluster has no accounting database: sacct is answered by squeue (see the shim)
-    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
-    env.setdefault("USER", "root")  # the plugin reads $USER
+    env = slurm_env()
     t0 = time.time()
     res = run(on_slurm, *targets, "--workflow-profile", "profiles/slurm", "--slurm-no-account",
               "--jobs", "4", *quick, env=env)
@@ -113,9 +119,7 @@ def test_job_killed_by_scheduler_is_rerun_cleanly(slurm_cluster, tmp_path):
     repo = copy_repo(tmp_path / "repo")
     (repo / "long.yaml").write_text("finite_crystal_2d: {run_time: 3000}\n")  # ~30 s of stepping
     target = TARGETS[1]
-    env = clean_env()
-    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
-    env.setdefault("USER", "root")
+    env = slurm_env()
     args = [sys.executable, "-m", "snakemake", target, "--workflow-profile", "profiles/slurm", "--slurm-no-account",
             "--configfile", "presets/quick.yaml", "long.yaml"]
     proc = subprocess.Popen(args, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -154,9 +158,7 @@ def test_sweep_points_share_one_group_job(slurm_cluster, tmp_path):
     conf = ["--configfile", "presets/quick.yaml", "sweep.yaml"]
     res = run(repo, "results/threshold/threshold.h5", "--cores", "2", *conf)  # the main chain, locally
     assert res.returncode == 0, res.stderr[-3000:]
-    env = clean_env()
-    env["PATH"] = f"{REPO / 'tests' / 'slurm' / 'bin'}{os.pathsep}{env['PATH']}"
-    env.setdefault("USER", "root")
+    env = slurm_env()
     res = run(repo, "results/sweeps/coupling_distance/sweep.h5", "--workflow-profile", "profiles/slurm",
               "--slurm-no-account", *conf, env=env)
     out = res.stdout + res.stderr
