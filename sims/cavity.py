@@ -183,8 +183,15 @@ def reflection(n_inc, n_layers, d_um, n_sub, wavelength_um, s_par=0.0, pol="s"):
     """
     wl = np.atleast_1d(np.asarray(wavelength_um, dtype=float))
     n_points = wl.size
-    wl, n_inc, n_sub = _padded(wl), _padded(np.atleast_1d(n_inc)), _padded(np.atleast_1d(n_sub))
     n_layers = _padded(np.asarray(n_layers).reshape(-1, n_points))
+    eta0, B, C, _ = _characteristic(_padded(np.atleast_1d(n_inc)), n_layers, d_um, _padded(np.atleast_1d(n_sub)),
+                                    _padded(wl), s_par, pol)
+    return ((eta0 * B - C) / (eta0 * B + C))[:n_points]
+
+
+def _characteristic(n_inc, n_layers, d_um, n_sub, wl, s_par, pol):
+    """(eta0, B, C, eta_sub): the layers' characteristic-matrix product applied to (1, eta_sub),
+    with the tilted admittances of the incidence and exit media (Born & Wolf 1.6)."""
     k0 = 2 * np.pi / wl
     eta_sub, _ = _admittance(n_sub, s_par, pol)
     B = np.ones_like(eta_sub)
@@ -195,7 +202,7 @@ def reflection(n_inc, n_layers, d_um, n_sub, wavelength_um, s_par=0.0, pol="s"):
         cos, sin = np.cos(delta), np.sin(delta)
         B, C = cos * B - 1j * sin / eta * C, -1j * eta * sin * B + cos * C
     eta0, _ = _admittance(n_inc, s_par, pol)
-    return ((eta0 * B - C) / (eta0 * B + C))[:n_points]
+    return eta0, B, C, eta_sub
 
 
 def _group_index(stack: Stack, group: str) -> int:
@@ -238,18 +245,8 @@ def stack_rt(stack: Stack, wavelength_um, model="table", band_um=None, wavelengt
     wl = _padded(wl)  # see SIMD_SAFE_POINTS
     n = stack_indices(stack, wl, model, band_um, wavelength_ref_um, index_override)
     d = np.array([l.thickness_um for l in stack.layers])
-    r = reflection(n[0], n[1:-1], d, n[-1], wl, s_par, pol)
-    # transmission by reversing: T = 1 - R - A needs A; use the tmm package for A. Here the
-    # power transmission follows from the characteristic matrix directly:
-    k0 = 2 * np.pi / wl
-    eta_sub, _ = _admittance(n[-1], s_par, pol)
-    B, C = np.ones_like(eta_sub), eta_sub
-    for n_i, di in zip(n[1:-1][::-1], d[::-1]):
-        eta, nc = _admittance(n_i, s_par, pol)
-        delta = k0 * nc * di
-        cos, sin = np.cos(delta), np.sin(delta)
-        B, C = cos * B - 1j * sin / eta * C, -1j * eta * sin * B + cos * C
-    eta0, _ = _admittance(n[0], s_par, pol)
+    eta0, B, C, eta_sub = _characteristic(n[0], n[1:-1], d, n[-1], wl, s_par, pol)
+    r = (eta0 * B - C) / (eta0 * B + C)
     T = 4 * eta0.real * eta_sub.real / np.abs(eta0 * B + C) ** 2
     return {"R": np.abs(r[:n_points]) ** 2, "T": T[:n_points], "r": r[:n_points]}
 
