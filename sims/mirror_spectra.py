@@ -78,7 +78,8 @@ def stack_rta_meep(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str 
                    lossless: bool = False, source_bandwidth_factor: float | None = None,
                    max_sin_theta: float = 0.94,
                    courant: float = 0.5, max_time_after_sources: float | None = None,
-                   decay_at: str = "transmission", run_time_after_sources: float | None = None) -> dict:
+                   decay_at: str = "transmission", run_time_after_sources: float | None = None,
+                   settle_window: float = 0.2) -> dict:
     """R, T, A of a planar stack lit from ``below`` by 1D Meep (two-run flux method).
 
     Args:
@@ -118,8 +119,15 @@ def stack_rta_meep(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str 
         run_time_after_sources: if given, both runs last exactly this long after the source
             (no decay check): the incident near-grazing fields are then truncated alike in the
             empty and the stack run and cancel in ``load_minus_flux_data``.
+        settle_window: the DFT spectra of the stack run are sampled during the run; ``settle``
+            is, per frequency, max(|dR|, |dT|) between the end of the run and the time
+            ``settle_window`` x (run time after the source) earlier. A frequency whose R or T
+            still moves there holds energy that has not left the stack when the run ends (a
+            high-Q resonance cut by the time cap): its R and T are not converged, whatever
+            the reference says. Runs that stop by field decay give ~0 everywhere.
     Returns:
         dict with arrays ``R``, ``T``, ``A`` (NaN where kx >= n_below f: evanescent incidence),
+        ``settle`` (see ``settle_window``; NaN where R is),
         ``freqs_um_inv``, and scalars ``kx_um_inv``, ``pol``, ``meep_time`` (simulated time of
         the stack run, um/c), ``wall_time_s`` (both runs).
     """
@@ -184,7 +192,7 @@ def stack_rta_meep(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str 
     f_lo = max(fmin, kx_um_inv / (n0 * max_sin_theta)) if kx_um_inv else fmin
     if f_lo >= fmax:
         nan = np.full(f.size, np.nan)
-        return {"R": nan, "T": nan.copy(), "A": nan.copy(), "freqs_um_inv": f, "kx_um_inv": float(kx_um_inv),
+        return {"R": nan, "T": nan.copy(), "A": nan.copy(), "settle": nan.copy(), "freqs_um_inv": f, "kx_um_inv": float(kx_um_inv),
                 "pol": pol, "meep_time": 0.0, "empty_wall_time_s": 0.0, "capped": False,
                 "wall_time_s": time.perf_counter() - t0}
     if source_bandwidth_factor is None:
@@ -230,21 +238,35 @@ def stack_rta_meep(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str 
         until.append(_time_cap(max_time_after_sources))
     if run_time_after_sources is not None:
         until = float(run_time_after_sources)
-    sim.run(until_after_sources=until)
+    history = []  # (Meep time, reflected flux, transmitted flux) sampled during the run
+
+    def sample(s):
+        history.append((s.meep_time(), np.array(mp.get_fluxes(refl)), np.array(mp.get_fluxes(tran))))
+
+    sim.run(mp.at_every(0.5 * decay_dt, sample), until_after_sources=until)
     meep_time = float(sim.meep_time())
     capped = bool(max_time_after_sources is not None and
                   meep_time >= sim.fields.last_source_time() + max_time_after_sources - 1e-9)
     reflected = np.array(mp.get_fluxes(refl))
     transmitted = np.array(mp.get_fluxes(tran))
+    t_src = float(sim.fields.last_source_time())
     sim.reset_meep()
+    t_back = meep_time - settle_window * max(meep_time - t_src, 0.0)
+    earlier = [h for h in history if h[0] <= t_back + 1e-9]
+    if earlier:
+        _, refl_b, tran_b = earlier[-1]
+    else:
+        refl_b, tran_b = np.zeros_like(reflected), np.zeros_like(transmitted)
 
     evanescent = (kx_um_inv >= n0 * f * (1 - 1e-9)) | (f < f_lo * (1 - 1e-12))
     with np.errstate(divide="ignore", invalid="ignore"):
         R = -reflected / incident
         T = transmitted / incident
+        settle = np.maximum(np.abs(reflected - refl_b), np.abs(transmitted - tran_b)) / np.abs(incident)
     R[evanescent] = np.nan
     T[evanescent] = np.nan
-    return {"R": R, "T": T, "A": 1.0 - R - T, "freqs_um_inv": f, "kx_um_inv": float(kx_um_inv),
+    settle[evanescent] = np.nan
+    return {"R": R, "T": T, "A": 1.0 - R - T, "settle": settle, "freqs_um_inv": f, "kx_um_inv": float(kx_um_inv),
             "pol": pol, "meep_time": meep_time, "empty_wall_time_s": t_empty, "capped": capped, "wall_time_s": time.perf_counter() - t0}
 
 
@@ -442,6 +464,7 @@ def mirror_settings(config: dict, mirror: str) -> dict:
         "decay_threshold": float(ms["decay_threshold"] if "decay_threshold" in ms else sim["decay_threshold"]),
         "courant": float(ms.get("courant", 0.95)),
         "oblique_time_factor": float(ms.get("oblique_time_factor", 1.5)),
+        "settle_tolerance": float(ms.get("settle_tolerance", 2e-3)),
         "claims": [c for c in ms.get("claims", []) if c["mirror"] == mirror],
     }
 
@@ -487,6 +510,8 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
     t_start = time.perf_counter()
     sweep = {pol: {m: {q: np.full((kx.size, f.size), np.nan) for q in "RTA"} for m in ("meep", "tmm")}
              for pol in POLARIZATIONS}
+    for pol in POLARIZATIONS:
+        sweep[pol]["meep"]["settle"] = np.full((kx.size, f.size), np.nan)
     run_times, capped = [], []
     cap = None
     # normal incidence first (pure 1D, p = s): its decay time sets the cap of the oblique runs
@@ -504,12 +529,15 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
         for q in "RTA":
             sweep[pol]["meep"][q][i] = r[q]
             sweep[pol]["tmm"][q][i] = np.where(computed, t[q], np.nan)
+        sweep[pol]["meep"]["settle"][i] = r["settle"]
+        n_open = int(np.sum(r["settle"] > st["settle_tolerance"]))
         log(f"{mirror}: pol {pol} kx {k:.4f}/um: {r['wall_time_s']:.1f} s wall, "
             f"{r['meep_time']:.0f} time units{' (capped)' if r['capped'] else ''}, "
-            f"RMS |dR| vs tmm {rms(r['R'] - t['R']):.4f}")
+            f"RMS |dR| vs tmm {rms(r['R'] - t['R']):.4f}, {n_open} frequencies not settled")
     for m in ("meep", "tmm"):
         for q in "RTA":
             sweep["s"][m][q][0] = sweep["p"][m][q][0]
+    sweep["s"]["meep"]["settle"][0] = sweep["p"]["meep"]["settle"][0]
     normal = {m: {q: sweep["p"][m][q][0].copy() for q in "RTA"} for m in ("meep", "tmm")}
     angle = {}
     for pol in POLARIZATIONS:
@@ -538,6 +566,11 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
         "n_wavelengths": st["n_wavelengths"], "band_nm": list(st["band_nm"]),
         "wall_time_s": wall, "meep_runs": len(run_times), "meep_run_wall_times_s": run_times,
         "oblique_time_cap": cap, "capped_runs_pol_kx": capped,
+        "settle_tolerance": st["settle_tolerance"],
+        "settle_note": ("a frequency is 'unsettled' when its R or T still changed by more than settle_tolerance "
+                        "over the last 20 % of the run (time after the source): energy still held in the stack "
+                        "when the run ended (a high-Q resonance cut by the time cap); rms_dR_settled leaves "
+                        "those out, unsettled_points lists them"),
         "normal": {
             "rms_dR": rms(dR_normal), "max_abs_dR": float(np.nanmax(np.abs(dR_normal))),
             "rms_dT": rms(normal["meep"]["T"] - normal["tmm"]["T"]),
@@ -554,10 +587,20 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
         dR = sweep[pol]["meep"]["R"] - sweep[pol]["tmm"]["R"]
         dA = sweep[pol]["meep"]["A"] - sweep[pol]["tmm"]["A"]
         interp_err = angle[pol]["tmm"]["R"] - angle[pol]["tmm_exact"]["R"]
+        settle = sweep[pol]["meep"]["settle"]
+        unsettled = np.isfinite(dR) & (settle > st["settle_tolerance"])
+        dR_settled = np.where(unsettled, np.nan, dR)
         metrics[f"sweep_{pol}"] = {
             "rms_dR": rms(dR), "max_abs_dR": float(np.nanmax(np.abs(dR))),
             "max_abs_dA": float(np.nanmax(np.abs(dA))),
             "n_points": int(np.isfinite(dR).sum()),
+            "n_unsettled": int(unsettled.sum()),
+            "rms_dR_settled": rms(dR_settled),
+            "max_abs_dR_settled": float(np.nanmax(np.abs(dR_settled))),
+            "unsettled_points": [
+                {"kx_um_inv": float(kx[i]), "wavelength_nm": float(wavelength_nm[j]),
+                 "R_meep": float(sweep[pol]["meep"]["R"][i, j]), "R_tmm": float(sweep[pol]["tmm"]["R"][i, j]),
+                 "settle": float(settle[i, j])} for i, j in zip(*np.nonzero(unsettled))],
             "angle_interpolation_rms_dR": rms(interp_err),
             "angle_interpolation_max_abs_dR": float(np.nanmax(np.abs(interp_err))),
             "angles_rms_dR_meep_vs_exact_tmm": rms(angle[pol]["meep"]["R"] - angle[pol]["tmm_exact"]["R"]),
@@ -597,6 +640,11 @@ def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings
             for q in "RTA":
                 ds[f"sweep/{pol}/{meth}/{q}"] = np.where(prop, result["sweep"][pol][meth][q], FILL)
                 units[f"sweep/{pol}/{meth}/{q}"] = f"1; (kx, wavelength); {FILL} where propagating is False"
+        settle = result["sweep"][pol]["meep"]["settle"]
+        ds[f"sweep/{pol}/meep/settle"] = np.where(prop, settle, FILL)
+        units[f"sweep/{pol}/meep/settle"] = ("1; max(|dR|, |dT|) over the last 20 % of the run; "
+                                             f"{FILL} where propagating is False")
+        ds[f"sweep/{pol}/settled"] = prop & (settle <= result["settings"]["settle_tolerance"])
         for meth in ("meep", "tmm", "tmm_exact"):
             for q in "RTA":
                 ds[f"angle/{pol}/{meth}/{q}"] = result["angle"][pol][meth][q]
@@ -651,6 +699,10 @@ def plot_mirror(result: dict, fig_path) -> None:
             for q in "RTA":
                 ax.plot(wl, result["sweep"][pol]["meep"][q][i], color=colors[q], lw=1.2, label=f"{q} Meep")
                 ax.plot(wl, result["sweep"][pol]["tmm"][q][i], color=colors[q], lw=1.0, ls="--", label=f"{q} tmm")
+            open_ = result["sweep"][pol]["meep"]["settle"][i] > result["settings"]["settle_tolerance"]
+            if open_.any():
+                ax.plot(wl[open_], result["sweep"][pol]["meep"]["R"][i][open_], "x", color="tab:red", ms=5,
+                        label="Meep R not settled at the run's end")
             if k == 0:
                 title = f"{pol}, normal incidence"
             else:

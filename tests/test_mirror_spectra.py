@@ -130,6 +130,26 @@ def test_oblique_s_total_internal_reflection(short_dbr):
     assert np.sum(tmm["T"] < 1e-12) > 60
     assert rms(meep["R"] - tmm["R"]) <= 0.005
     assert np.max(np.abs(meep["A"])) <= 3e-3
+    assert not meep["capped"]
+    assert np.all(meep["settle"] <= 2e-3)        # decayed run: nothing reported as unsettled
+
+
+def test_time_cap_unsettled_frequencies_are_flagged(short_dbr):
+    # the same TIR case cut by a time cap of 100 (the decayed run needs ~240): R is then wrong
+    # (measured max |dR| 0.06) where energy is still in the stack; the settle diagnostic must
+    # flag those frequencies, and the ones it leaves must agree with tmm
+    wl = np.linspace(0.5, 1.0, 120)
+    f = 1.0 / wl
+    kx = short_dbr.below.n * f.min() * math.sin(math.radians(40))
+    meep = stack_rta_meep(short_dbr, f, kx, "s", 400, 1.0, 1e-8, max_time_after_sources=100.0)
+    tmm = stack_rta_tmm(short_dbr, f, kx, "s")
+    d = meep["R"] - tmm["R"]
+    flagged = meep["settle"] > 2e-3
+    assert meep["capped"]
+    assert np.max(np.abs(d)) > 0.03                  # the cap really spoils R somewhere
+    assert 0 < flagged.sum() < f.size
+    assert np.all(flagged[np.abs(d) > 0.01])         # every bad frequency is flagged
+    assert rms(d[~flagged]) <= 0.002
 
 
 def test_evanescent_frequencies_are_nan(short_dbr):
