@@ -24,7 +24,9 @@ def main(argv=None):
     n = m["normal"]
     print(f"{args.mirror}: wall {m['wall_time_s']:.1f} s, {m['meep_runs']} Meep runs; normal incidence RMS |dR| "
           f"{n['rms_dR']:.4f}, edges Meep {n['edges_meep_nm']} tmm {n['edges_tmm_nm']} nm; "
-          f"sweep RMS |dR| s {m['sweep_s']['rms_dR']:.4f} p {m['sweep_p']['rms_dR']:.4f}; "
+          f"sweep RMS |dR| s {m['sweep_s']['rms_dR']:.4f} p {m['sweep_p']['rms_dR']:.4f} "
+          f"(settled frequencies only: s {m['sweep_s']['rms_dR_settled']:.4f}, {m['sweep_s']['n_unsettled']} unsettled; "
+          f"p {m['sweep_p']['rms_dR_settled']:.4f}, {m['sweep_p']['n_unsettled']} unsettled); "
           f"max |A_meep - A_tmm| {m['max_abs_dA_all']:.4f}")
     for c in m["claims"]:
         print("claim:", json.dumps(c))
