@@ -92,8 +92,9 @@ def check_ranks_fit_cores():
 # the ranks are the job's tasks, started by simulation.cluster_mpi_launcher (srun).
 def mpi_bind_to():
     """Open MPI --bind-to of the local MPI rules (simulation.mpi_bind_to). auto: core, so that
-    each rank keeps its core when other processes compete for them (measured under load: the
-    2-rank 2D run took 0.43x the time of --bind-to none, results/bench/levers.md), but only
+    each rank keeps its core when other processes compete for them (measured under load from
+    other Meep jobs: the 2-rank 2D run took a median 0.46x the time of --bind-to none, 19
+    rounds in 4 runs, 16 below 1; benchmark_suite.py levers), but only
     where no second MPI job can run beside this one (--cores < 2 x mpi_ranks; each mpirun
     binds from core 0, so two bound jobs would share the same cores) and the ranks fit the
     cores this process may use; none otherwise."""
