@@ -324,13 +324,14 @@ def harminv_oblique(stack: Stack, group: str, band_um: tuple, kx: float, pol: st
 def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: float, filler: Material, *,
                          resolution: float, pml_um: float, lateral_margin_um: float, model: str,
                          wavelength_ref_um: float, fit_band_um: tuple | None = None,
-                         ringdown: float = 200.0, q_thresh: float = 2.0) -> HarminvResult:
+                         ringdown: float = 200.0, q_thresh: float = 2.0, symmetry: bool = True) -> HarminvResult:
     """Modes of the cavity with the gain layer of finite lateral width (2D, x-y, stack along y).
 
     The layer ``group`` is a block of ``width_um`` centred on x = 0, the rest of its slab is
     ``filler``; mirrors and outer media are laterally infinite. The cell is width_um + 2
     lateral_margin_um wide inside PML of pml_um on x too. Ez source on x = 0 (E parallel to the
-    layers), even mirror symmetry in x (fundamental lateral mode). Runs under MPI if launched so.
+    layers), even mirror symmetry in x (fundamental lateral mode; ``symmetry=False`` computes the
+    whole cell instead, for the benchmark of that lever). Runs under MPI if launched so.
     """
     import meep as mp
 
@@ -344,7 +345,7 @@ def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: flo
     sx = width_um + 2 * lateral_margin_um + 2 * pml_um
     sim = mp.Simulation(cell_size=mp.Vector3(sx, cell.length_um), geometry=cell.geometry,
                         boundary_layers=[mp.PML(pml_um)], resolution=resolution,
-                        symmetries=[mp.Mirror(mp.X, phase=+1)],
+                        symmetries=[mp.Mirror(mp.X, phase=+1)] if symmetry else [],
                         sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ez,
                                            center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
     h = mp.Harminv(mp.Ez, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)

@@ -399,8 +399,13 @@ def sub_config(config: dict, stacks: Iterable[str] = (), mirrors: Iterable[str] 
         "stacks": {k: config["stacks"][k] for k in stacks},
     }
     for sec in sections:
-        out[sec] = config[sec]
+        out[sec] = {k: v for k, v in config[sec].items() if (sec, k) not in LAUNCH_ONLY_KEYS}
     return out
+
+
+# Keys that say how processes are placed, never what is computed: left out of the settings
+# handed to the steps, so that changing them reruns nothing.
+LAUNCH_ONLY_KEYS = {("simulation", "mpi_bind_to")}
 
 
 # ---------------------------------------------------------------------------------------

@@ -144,3 +144,18 @@ def test_every_problem_is_reported_at_once():
         c["layers"]["zno"]["thickness_nm"] = -2
     problems = errors_of(mutate)
     assert {"layers.ito.thickness_nm", "layers.zno.thickness_nm"} <= {k for k, _ in problems}
+
+
+def test_launch_only_keys_stay_out_of_step_settings(config):
+    """simulation.mpi_bind_to places processes, it changes no result: it is not handed to the
+    steps, so changing it (or adding it to an existing run's config) reruns nothing."""
+    from sims.config import sub_config
+
+    sub = sub_config(config, stacks=["microcavity_II"], sections=("simulation",))
+    assert "mpi_bind_to" not in sub["simulation"]
+    assert sub["simulation"]["mpi_ranks"] == config["simulation"]["mpi_ranks"]
+
+
+def test_bad_mpi_bind_to_names_the_key():
+    assert_key(errors_of(lambda c: c["simulation"].update(mpi_bind_to="cores")), "simulation.mpi_bind_to",
+               "must be one of")

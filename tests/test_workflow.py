@@ -39,11 +39,14 @@ def repo_copy(tmp_path_factory):
 
 
 def test_dry_run_plans_the_default_workflow(repo_copy):
-    out = snakemake(repo_copy, "-n")
+    out = snakemake(repo_copy, "-n", "-p")
     assert out.returncode == 0, out.stderr + out.stdout
     text = out.stdout + out.stderr
     for rule in ("optical_constants", "permittivity_map"):
         assert rule in text
+    # simulation.mpi_bind_to: auto binds the ranks to cores when no second MPI job fits
+    # beside this one (--cores 2 < 2 x 2 ranks)
+    assert "mpirun --allow-run-as-root --oversubscribe --bind-to core -n 2" in text
 
 
 @pytest.mark.parametrize("override, key", [

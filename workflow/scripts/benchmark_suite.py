@@ -1,10 +1,12 @@
 """Benchmark suite -> results/bench/bench.json and bench.md (see sims/benchmarks.py).
 
-Usage: .venv/bin/python workflow/scripts/benchmark_suite.py [--quick]
+Usage: .venv/bin/python workflow/scripts/benchmark_suite.py [--quick] [--levers-only | --no-levers]
 Measures, in one run on this machine: memory-bandwidth ceiling, FDTD throughput (2D,
 cylindrical, 3D) and its share of the ceiling, MPI speed-up 1 vs 2+ ranks for 0.1M-10M
-cells, 1D overheads (one process vs one per spectrum, Meep vs tmm), and per-rule times
-from Snakemake's benchmark files of the last workflow run (benchmarks/).
+cells, 1D overheads (one process vs one per spectrum, Meep vs tmm), the levers (each cost
+setting of the project's runs against its alternative: time ratio and accuracy, also in
+results/bench/levers.{json,md}), and per-rule times from Snakemake's benchmark files of the
+last workflow run (benchmarks/).
 """
 
 import argparse
@@ -16,6 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# one thread per process under Meep and numpy, as the workflow runs them (workflow/rules/common.smk)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 ENV = dict(os.environ)  # as started: no MPI singleton variables for the mpirun children
@@ -24,8 +29,8 @@ from sims import benchmarks as B  # noqa: E402
 from sims.hdf5io import write_text  # noqa: E402
 
 
-def child(dims, cells, steps, ranks):
-    cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-n", str(ranks),
+def child(dims, cells, steps, ranks, bind="none"):
+    cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", bind, "-n", str(ranks),
            sys.executable, "-m", "mpi4py", "-m", "sims.benchmarks", dims, str(cells), str(steps)]
     out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=ENV, timeout=1200)
     line = [l for l in out.stdout.splitlines() if l.startswith("BENCH ")]
@@ -34,14 +39,39 @@ def child(dims, cells, steps, ranks):
     return json.loads(line[-1][6:])
 
 
+def run_levers(config, args, one_d):
+    """The levers part: levers.json and levers.md under args.out; returns the result."""
+    import time
+
+    t = time.perf_counter()
+    lv = B.levers(config, quick=args.quick, one_d=one_d, mpi_child=child)
+    lv["total_wall_s"] = time.perf_counter() - t
+    lv["machine"] = B.machine_description()
+    lv["loadavg_end"] = os.getloadavg()
+    md = B.levers_markdown(lv) + (f"\nLevers part: {lv['total_wall_s']:.0f} s wall; load average at its end "
+                                  f"{lv['loadavg_end'][0]:.1f} on {lv['machine']['cpus']} CPUs.\n")
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    write_text(Path(args.out) / "levers.json", json.dumps(lv, indent=1))
+    write_text(Path(args.out) / "levers.md", md)
+    print(md, flush=True)
+    return lv
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--levers-only", action="store_true", help="only the levers (levers.{json,md})")
+    ap.add_argument("--no-levers", action="store_true", help="skip the levers")
     ap.add_argument("--out", default=str(REPO / "results" / "bench"))
     args = ap.parse_args()
     from sims.config import load_config
 
     config = load_config()
+    if args.levers_only:
+        prev = Path(args.out) / "bench.json"  # the batched-1D lever from the last suite run, if any
+        one_d = json.loads(prev.read_text()).get("one_d") if prev.exists() else None
+        run_levers(config, args, one_d)
+        return
     out = {"machine": B.machine_description()}
     bw = B.memory_bandwidth_gbs()
     out["bandwidth_GBs"] = bw
@@ -71,6 +101,8 @@ def main():
         if "s" in row:  # Snakemake's benchmark format
             rule_times[os.path.relpath(tsv, REPO)] = float(row["s"])
     out["rule_times_s"] = rule_times
+    if not args.no_levers:
+        out["levers"] = run_levers(config, args, out["one_d"])
     md = [f"# Benchmarks ({out['machine'].get('cpu', '?')}, {out['machine']['cpus']} CPUs)", "",
           f"Memory bandwidth (triad, this run): {bw:.1f} GB/s; bytes per cell-update assumed "
           f"{B.BYTES_PER_COMPONENT_UPDATE} B x components (2D/cyl 3, 3D 6).", "",
@@ -84,6 +116,8 @@ def main():
     md += ["", f"1D: {o['n_spectra']} DBR spectra in one process {o['one_process_s']:.1f} s, one process each "
            f"{o['process_each_s']:.1f} s (x{o['process_each_over_one_process']:.2f}); one Meep spectrum "
            f"{o['meep_spectrum_s']:.2f} s vs tmm {o['tmm_spectrum_s']:.3f} s (x{o['meep_over_tmm']:.0f}).", ""]
+    if "levers" in out:
+        md += [B.levers_markdown(out["levers"])]
     if rule_times:
         md += ["| rule benchmark file | wall s |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in rule_times.items()]
     Path(args.out).mkdir(parents=True, exist_ok=True)
