@@ -531,7 +531,8 @@ def frequencies(fw: dict) -> tuple[np.ndarray, np.ndarray]:
     return wl, el_weights(wl, fw["el_peak_nm"], fw["el_fwhm_nm"])
 
 
-def model_kernels(config: dict, distances_um, edges: np.ndarray, indices_fn=None, progress=print) -> dict:
+def model_kernels(config: dict, distances_um, edges: np.ndarray, indices_fn=None, progress=print,
+                  wavelengths_nm=None, check_tmm: bool = True) -> dict:
     """Radiometric, multipass and coherent kernels (one line source at x = 0) for every
     distance and frequency, per unit power the LED alone sends into the gap.
 
@@ -543,12 +544,12 @@ def model_kernels(config: dict, distances_um, edges: np.ndarray, indices_fn=None
     """
     fw = config["transfer_fullwave"]
     full0, led, ii, z_src = build_structures(config)
-    wl_nm, _ = frequencies(fw)
+    wl_nm = frequencies(fw)[0] if wavelengths_nm is None else np.asarray(wavelengths_nm, float)
     freqs = 1e3 / wl_nm
     if indices_fn is None:
         from sims.mirror_spectra import meep_indices
 
-        band = (min(wl_nm) / 1e3 * 0.9, max(wl_nm) / 1e3 * 1.1)
+        band = fit_band_um(fw)      # the same Lorentz fits as the FDTD
 
         def indices_fn(stack, fr):
             return meep_indices(stack, fr, fw["el_peak_nm"] / 1e3, band)
@@ -557,7 +558,8 @@ def model_kernels(config: dict, distances_um, edges: np.ndarray, indices_fn=None
     dist = np.atleast_1d(np.asarray(distances_um, float))
     nb = edges.size - 1
     out = {k: np.zeros((dist.size, freqs.size, nb)) for k in ("radiometric", "multipass", "coherent")}
-    for k in ("coherent_total_infinite", "radiometric_total_infinite", "emitted_ratio", "coherent_kernel_sum"):
+    for k in ("coherent_total_infinite", "radiometric_total_infinite", "multipass_total_infinite", "emitted_ratio",
+              "coherent_kernel_sum"):
         out[k] = np.zeros((dist.size, freqs.size))
     for k in ("A_s", "R_II", "R_LED", "dP_dtheta"):
         out[k] = np.zeros((freqs.size, theta.size))
@@ -578,7 +580,7 @@ def model_kernels(config: dict, distances_um, edges: np.ndarray, indices_fn=None
         rta = te_plane_wave(p_ii, f, theta, fw["crystal_group"])
         r_led = te_plane_wave(reversed_planar(p_led), f, theta, "none")["R"]
         # independent check of the plane-wave tables with the tmm package on a coarse subset
-        sub = theta[:: max(1, theta.size // 60)]
+        sub = theta[:: max(1, theta.size // (60 if check_tmm else 4))]
         ref = plane_wave_rta_s(p_ii, f, sub, fw["crystal_group"])
         ref_led = plane_wave_rta_s(reversed_planar(p_led), f, sub, "none")
         out["tmm_check_max_abs_diff"][jf] = max(
@@ -590,6 +592,8 @@ def model_kernels(config: dict, distances_um, edges: np.ndarray, indices_fn=None
         out["dP_dtheta"][jf] = em["dP_dtheta"] / em["up_total"]
         out["led_up_over_emitted"][jf] = em["up_total"] / em["emitted_total"]
         out["radiometric_total_infinite"][:, jf] = 2 * np.trapz(out["dP_dtheta"][jf] * rta["A"], th)
+        # every pass on an infinite crystal: A / (1 - R_II R_LED) (geometric series of the bounces)
+        out["multipass_total_infinite"][:, jf] = 2 * np.trapz(out["dP_dtheta"][jf] * rta["A"] / (1 - rta["R"] * r_led), th)
         for jd, d in enumerate(dist):
             out["radiometric"][jd, jf] = radiometric_kernel(em, n_gap, f, theta, rta["A"], rta["R"], r_led, d, edges, 1)
             out["multipass"][jd, jf] = radiometric_kernel(em, n_gap, f, theta, rta["A"], rta["R"], r_led, d, edges,
@@ -679,7 +683,13 @@ def fdtd_run(config: dict, distance_um: float | None, progress=print) -> dict:
         dft[k] = sim.add_dft_fields([mp.Ez, mp.Hx], freqs, center=c, size=sz)
         flux[k] = sim.add_flux(freqs, mp.FluxRegion(center=c, size=sz))
     t0 = time.perf_counter()
-    sim.run(until_after_sources=mp.stop_when_dft_decayed(fw["decay_threshold"], 0, fw["max_run_time"]))
+
+    def report(s):
+        if progress and mp.am_master():
+            progress(f"    meep time {s.meep_time():.0f}, {time.perf_counter() - t0:.0f} s")
+
+    sim.run(mp.at_every(25, report),
+            until_after_sources=mp.stop_when_dft_decayed(fw["decay_threshold"], 0, fw["max_run_time"]))
     out = {"freq": freqs, "meep_time": float(sim.meep_time()), "seconds": time.perf_counter() - t0,
            "cells": float(np.prod([v for v in (layout.cell_size.x, layout.cell_size.y) if v > 0]) * res ** 2)}
     for k in lines:
@@ -716,10 +726,14 @@ def fdtd_profile_bins(x_um: np.ndarray, density: np.ndarray, edges: np.ndarray) 
 MODELS = ("fdtd", "coherent", "multipass", "radiometric")
 
 
-def compare(fw: dict, kernels: dict, edges: np.ndarray, distances_um) -> dict:
+def compare(fw: dict, kernels: dict, edges: np.ndarray, distances_um, wavelengths_nm=None) -> dict:
     """Strip profiles, crystal-window totals (single frequency at the EL peak and EL-weighted)
     and ratios, from kernels name -> (n_d, n_f, n_bins) per unit power into the gap."""
-    wl_nm, w = frequencies(fw)
+    if wavelengths_nm is None:
+        wl_nm, w = frequencies(fw)
+    else:
+        wl_nm = np.asarray(wavelengths_nm, float)
+        w = el_weights(wl_nm, fw["el_peak_nm"], fw["el_fwhm_nm"])
     j_pk = int(np.argmin(np.abs(wl_nm - fw["el_peak_nm"])))
     half = fw["crystal_width_um"] / 2
     out = {}
@@ -746,3 +760,46 @@ def safe_distance(distances_um, ratio, tol: float) -> float:
     while i > 0 and ok[i - 1]:
         i -= 1
     return float(d[i])
+
+
+def el_converged_frequencies(fw: dict, d_um: float, n_gap: float) -> np.ndarray:
+    """Wavelengths (nm) over peak +- 1.5 FWHM dense enough to average the gap's Fabry-Perot
+    fringes: el_samples_per_fringe per free spectral range lambda^2 / (2 n d) (normal
+    incidence, the narrowest), at least n_frequencies, at most el_max_frequencies; odd, so the
+    peak is one of them."""
+    lam = fw["el_peak_nm"]
+    fsr = lam ** 2 / (2 * n_gap * d_um * 1e3)
+    n = int(math.ceil(3 * fw["el_fwhm_nm"] / fsr * fw["el_samples_per_fringe"])) + 1
+    n = min(max(n, int(fw["n_frequencies"])), int(fw["el_max_frequencies"]))
+    n += 1 - n % 2
+    return lam + np.linspace(-1.5, 1.5, n) * fw["el_fwhm_nm"]
+
+
+def el_converged_series(config: dict, distances_um, edges: np.ndarray, progress=print) -> dict:
+    """Crystal-window totals of the three models, EL-weighted over frequencies dense enough
+    for every distance (:func:`el_converged_frequencies`): the broadband (incoherent across the
+    EL line) limit in which the gap fringes average out as they do for the real LED.
+    Returns name/window_el arrays (n_d) and n_frequencies (n_d)."""
+    fw = config["transfer_fullwave"]
+    from sims.materials import refractive_index
+
+    n_gap = float(np.real(refractive_index(build_structures(config)[1].above, fw["el_peak_nm"] / 1e3)))
+    d = np.atleast_1d(np.asarray(distances_um, float))
+    out = {f"{k}/{q}": np.zeros(d.size) for k in ("coherent", "multipass", "radiometric")
+           for q in ("window_el", "total_infinite_el")}
+    out["n_frequencies"] = np.zeros(d.size)
+    for i, dd in enumerate(d):
+        wl = el_converged_frequencies(fw, dd, n_gap)
+        mk = model_kernels(config, [dd], edges, progress=None, wavelengths_nm=wl, check_tmm=False)
+        c = compare(fw, {k: mk[k] for k in ("coherent", "multipass", "radiometric")}, edges, [dd], wl)
+        w = el_weights(wl, fw["el_peak_nm"], fw["el_fwhm_nm"])
+        for k in ("coherent", "multipass", "radiometric"):
+            out[f"{k}/window_el"][i] = c[f"{k}/window_el"][0]
+            out[f"{k}/total_infinite_el"][i] = float(mk[f"{k}_total_infinite"][0] @ w)
+        out["n_frequencies"][i] = wl.size
+        if progress:
+            progress(f"  EL-converged d={dd:g} um ({wl.size} frequencies): window plane-wave {out['coherent/window_el'][i]:.4f}, "
+                     f"multipass {out['multipass/window_el'][i]:.4f}, radiometric {out['radiometric/window_el'][i]:.4f}; "
+                     f"infinite crystal {out['coherent/total_infinite_el'][i]:.4f}, {out['multipass/total_infinite_el'][i]:.4f}, "
+                     f"{out['radiometric/total_infinite_el'][i]:.4f}")
+    return out

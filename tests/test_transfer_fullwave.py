@@ -141,3 +141,14 @@ def test_models_on_the_configured_structure_are_consistent(config):
     assert np.all(mk["radiometric"].sum(-1) <= mk["radiometric_total_infinite"] + 1e-9)
     assert np.all(mk["coherent_kernel_sum"] <= mk["coherent_total_infinite"] * (1 + 1e-3))
     assert 0 < mk["led_up_over_emitted"][0] < 1
+
+
+def test_el_converged_frequencies_resolve_the_gap_fringes(config):
+    fw = copy.deepcopy(config["transfer_fullwave"])
+    for d in (1.0, 10.0, 40.0):
+        wl = tf.el_converged_frequencies(fw, d, 1.554)
+        fsr = fw["el_peak_nm"] ** 2 / (2 * 1.554 * d * 1e3)
+        assert wl.size % 2 == 1 and wl[wl.size // 2] == pytest.approx(fw["el_peak_nm"])
+        assert wl.size >= fw["n_frequencies"]
+        if wl.size < fw["el_max_frequencies"]:
+            assert np.diff(wl).max() <= fsr / fw["el_samples_per_fringe"] + 1e-9
