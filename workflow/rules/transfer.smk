@@ -123,3 +123,35 @@ if TRANSFER_READY:
         ["results/transfer/comparison.h5"]
         + [f"results/transfer/{led}/transfer.h5" for led in config["transfer"]["leds"]]
     )
+
+
+# Full-wave check of the radiometric transfer at reduced scale (issue 6, item 4): 2D Meep
+# (MPI) of LED + gap + microcavity II, s polarization, against the plane-wave solution and the
+# radiometric model of the same structure. Optional target (not in the default run: its
+# default cost is well above 10 min on 2 cores): snakemake results/transfer/fullwave.h5
+rule transfer_fullwave:
+    output:
+        h5="results/transfer/fullwave.h5",
+        fig=report(
+            "results/transfer/fullwave.png",
+            caption="../report/transfer_fullwave.rst",
+            category="Transfer",
+        ),
+        md="results/transfer/fullwave.md",
+        json="results/transfer/fullwave.json",
+    params:
+        settings=lambda w: settings_json(
+            sub_config(config, stacks=[config["transfer_fullwave"]["stack"]], sections=("transfer_fullwave",))
+        ),
+    log:
+        "logs/transfer/fullwave.log",
+    benchmark:
+        "benchmarks/transfer/fullwave.tsv"
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/transfer_fullwave.py "
+        "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --md {output.md} "
+        "--json {output.json} > {log} 2>&1"
