@@ -668,12 +668,15 @@ def _register():
         if lat.get("stacks") and lat.get("filler") not in config["materials"]:
             yield "cavity.lateral.filler", f"{lat.get('filler')!r} is not defined under materials"
         if lat.get("stacks"):
-            res = lat["resolution_px_per_um"]
             thin = min([e["thickness_nm"] for e in config["mirrors"].values() for e in (e["first"], e["second"])])
-            if thin / 1e3 * res < config["simulation"]["min_pixels_per_layer"]:
-                yield "cavity.lateral.resolution_px_per_um", (
-                    f"{res:g} px/um gives {thin / 1e3 * res:.2f} pixels across the thinnest mirror layer ({thin:g} nm); "
-                    f"need >= simulation.min_pixels_per_layer")
+            keyed = [("cavity.lateral.resolution_px_per_um", lat["resolution_px_per_um"])]
+            keyed += [(f"cavity.lateral.convergence_resolutions_px_per_um[{i}]", r)
+                      for i, r in enumerate(lat.get("convergence_resolutions_px_per_um", []))]
+            for key, res in keyed:
+                if thin / 1e3 * res < config["simulation"]["min_pixels_per_layer"]:
+                    yield key, (
+                        f"{res:g} px/um gives {thin / 1e3 * res:.2f} pixels across the thinnest mirror layer ({thin:g} nm); "
+                        f"need >= simulation.min_pixels_per_layer")
         sw = cav.get("thickness_sweep_nm")
         if sw and sw["min"] >= sw["max"]:
             yield "cavity.thickness_sweep_nm.min", "must be below max"
