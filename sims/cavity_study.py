@@ -59,8 +59,11 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
     m_meep = C.nearest_mode(C.find_modes(st, group, fband, "meep", wavelength_ref_um=ref, fit_band_um=fband), ref)
     lossless_all = [m for m in C.find_modes(st, group, band, "meep_lossless", wavelength_ref_um=ref) if m.rho_abs > 0.5]
     m_ll = C.nearest_mode(lossless_all, ref)
+    # the complex pole on Meep's media (what Harminv measures; differs from the real-axis resonance by O(1/Q))
+    pole = C.complex_pole(st, group, m_meep.freq_complex, m_meep.order, kx=0.0, pol="s", wavelength_ref_um=ref,
+                          fit_band_um=fband)
     out = {"stack": stack_name, "gain_group": group, "tmm_table": m_tab, "tmm_meep": m_meep, "tmm_lossless": m_ll,
-           "tmm_modes_table": modes_tab, "fit_band_um": fband}
+           "tmm_modes_table": modes_tab, "fit_band_um": fband, "tmm_pole": pole}
     # Meep Harminv: absorption on (narrow band around the mode), profile at the mode
     h_on = harminv_modes(st, group, fband, resolution=resolution, pml_um=pml_um, model="meep",
                          wavelength_ref_um=ref, fit_band_um=fband, ringdown=ringdown,
@@ -261,8 +264,11 @@ def dispersion(config: dict, stack_name: str, angles_deg, start_um: float, meep_
 
 
 def _dispersion_meep(st, group, band, n_out, start_um, angles, resolution, pml_um, ringdown, bench):
-    """Meep check of the dispersion at a few angles: 2D Bloch cell at kx = n_out sin(theta) / lambda_TMM;
-    the transfer-matrix reference is re-evaluated at the Meep frequency's n sin(theta) = kx lambda."""
+    """Meep check of the dispersion at a few angles: 2D Bloch cell at kx = n_out sin(theta) / lambda_TMM.
+    Reference (meep_tmm_*): the transfer-matrix complex pole at the same fixed kx on Meep's media
+    (sims.cavity.complex_pole), the quantity Harminv measures. Also kept (meep_tmm_resonance_*): the
+    real-axis resonance (arg rho = 2 pi m) at the Meep frequency's n sin(theta) = kx lambda with its
+    one-step Q, which for the low-Q microcavity I differs from the pole by 5-7 nm at 30 deg."""
     from sims.cavity_modes import harminv_oblique
 
     rows = []
@@ -284,13 +290,22 @@ def _dispersion_meep(st, group, band, n_out, start_um, angles, resolution, pml_u
                 continue
             j = h.nearest(1.0 / m.wavelength_um)
             wl_m = 1.0 / h.freq[j]
+            # the like-for-like reference: the complex pole at the same fixed kx on Meep's media; the
+            # real-axis resonance at the Meep frequency's angle is kept beside it (it is not what
+            # Harminv measures: for Q ~ 15-20 they differ by several nm, see complex_pole)
             ref = C.nearest_mode(C.find_modes(st, group, fb, "meep", 2000, wavelength_ref_um=m.wavelength_um,
                                               s_par=kx * wl_m, pol=pol, fit_band_um=fb), wl_m)
+            mm = C.nearest_mode(C.find_modes(st, group, fb, "meep", 2000, wavelength_ref_um=m.wavelength_um,
+                                             s_par=s_par, pol=pol, fit_band_um=fb), m.wavelength_um)
+            fp = C.complex_pole(st, group, mm.freq_complex, mm.order, kx=kx, pol=pol,
+                                wavelength_ref_um=m.wavelength_um, fit_band_um=fb)
             rows.append((0 if pol == "s" else 1, a, np.degrees(np.arcsin(min(kx * wl_m / n_out, 1.0))),
-                         wl_m * 1e3, h.Q[j], ref.wavelength_um * 1e3, ref.Q))
-    r = np.array(rows, float).reshape(-1, 7)
+                         wl_m * 1e3, h.Q[j], 1e3 / fp.real, fp.real / (-2 * fp.imag), ref.wavelength_um * 1e3, ref.Q,
+                         kx))
+    r = np.array(rows, float).reshape(-1, 10)
     return {"meep_pol_is_p": r[:, 0], "meep_angle_nominal_deg": r[:, 1], "meep_angle_deg": r[:, 2],
-            "meep_wavelength_nm": r[:, 3], "meep_Q": r[:, 4], "meep_tmm_wavelength_nm": r[:, 5], "meep_tmm_Q": r[:, 6]}
+            "meep_wavelength_nm": r[:, 3], "meep_Q": r[:, 4], "meep_tmm_wavelength_nm": r[:, 5], "meep_tmm_Q": r[:, 6],
+            "meep_tmm_resonance_wavelength_nm": r[:, 7], "meep_tmm_resonance_Q": r[:, 8], "meep_kx_per_um": r[:, 9]}
 
 
 def convergence(config: dict, stack_name: str, target_um: float, resolutions, pmls, ringdown: float,
