@@ -326,6 +326,86 @@ def find_modes(stack: Stack, group: str, band_um: tuple, model="table", n_points
     return sorted(out, key=lambda md: md.wavelength_um)
 
 
+def _meep_epsilon_analytic(material: Material, freq: complex, wavelength_ref_um: float, fit_band_um: tuple) -> complex:
+    """eps of the medium Meep simulates (model "meep") at a complex frequency (1/um): the analytic
+    continuation of its Lorentz / Drude terms (tabulated: the Lorentz fit over ``fit_band_um``
+    anchored at ``wavelength_ref_um``; library entries: Meep's own terms; constant lossy:
+    D-conductivity, Im eps ~ 1/f). Im f < 0 for a decaying mode (e^{-i omega t})."""
+    import meep as mp
+
+    f = complex(freq)
+    if material.model == "constant":
+        e = (material.n + 1j * material.k) ** 2
+        return complex(e.real + 1j * e.imag / (wavelength_ref_um * f))
+    if material.model == "meep":
+        lib = _meep_library_entry(material.meep_name)
+        e = complex(lib.epsilon_diag.x)
+        for sus in lib.E_susceptibilities:
+            fj, gj, sj = sus.frequency, sus.gamma, float(sus.sigma_diag.x)
+            if isinstance(sus, mp.DrudeSusceptibility):
+                e += sj * fj**2 / (-f**2 - 1j * f * gj)
+            else:
+                e += sj * fj**2 / (fj**2 - f**2 - 1j * f * gj)
+        return e
+    fit = lorentz_fit(material, tuple(fit_band_um), float(wavelength_ref_um))
+    return complex(fit.eps_inf + sum(sj * fj**2 / (fj**2 - f**2 - 1j * f * gj)
+                                     for fj, gj, sj in zip(fit.frequency, fit.gamma, fit.sigma)))
+
+
+def complex_pole(stack: Stack, group: str, f_guess: complex, order: int, *, kx: float, pol: str,
+                 wavelength_ref_um: float, fit_band_um: tuple, tol: float = 1e-12) -> complex:
+    """The complex eigenfrequency f* (1/um) of a cavity mode at a FIXED in-plane wavevector kx
+    (1/um): the root of ln rho(f) = 2 pi i ``order`` on the complex f plane (Newton iterations,
+    media as Meep simulates them, analytically continued), i.e. what Harminv measures in a Bloch
+    cell with k_point kx. Differs from :func:`find_modes` (the real-axis resonance arg rho = 2 pi m
+    at a fixed angle, Q from one first-order Newton step) by O(1/Q) for low-Q modes: the real part
+    moves with d|rho|/df (e.g. near an absorption edge) and fixed angle is not fixed kx.
+
+    Semi-infinite media take the principal square root (continued from the real axis; valid
+    while kx stays inside their light cone, Re(n^2 f^2 - kx^2) > 0)."""
+    mats = [stack.below, *[l.material for l in stack.layers], stack.above]
+    d = np.array([l.thickness_um for l in stack.layers])
+    j = _group_index(stack, group)
+
+    def ln_rho(f):
+        cache = {}
+        eps = []
+        for m in mats:
+            if m.name not in cache:
+                cache[m.name] = _meep_epsilon_analytic(m, f, wavelength_ref_um, fit_band_um)
+            eps.append(cache[m.name])
+        k0 = 2 * np.pi * f
+        q2 = (kx / f) ** 2  # s_par^2 at fixed kx
+
+        def adm(e):
+            nc = np.sqrt(e - q2 + 0j)
+            return (nc if pol == "s" else e / nc), nc
+
+        def refl(e_inc, layers, e_sub):
+            b, c = 1.0 + 0j, adm(e_sub)[0]
+            for e, t in layers[::-1]:
+                eta, nc = adm(e)
+                dl = k0 * nc * t
+                b, c = np.cos(dl) * b - 1j * np.sin(dl) / eta * c, -1j * eta * np.sin(dl) * b + np.cos(dl) * c
+            eta0 = adm(e_inc)[0]
+            return (eta0 * b - c) / (eta0 * b + c)
+
+        ej = eps[j + 1]
+        rd = refl(ej, [(eps[i + 1], d[i]) for i in range(j)][::-1], eps[0])
+        ru = refl(ej, [(eps[i + 1], d[i]) for i in range(j + 1, len(d))], eps[-1])
+        r = rd * ru * np.exp(2j * k0 * adm(ej)[1] * d[j])
+        return np.log(abs(r)) + 1j * np.angle(r * np.exp(-2j * np.pi * order))
+
+    f = complex(f_guess)
+    for _ in range(100):
+        h = 1e-7 * abs(f)
+        step = ln_rho(f) / ((ln_rho(f + h) - ln_rho(f - h)) / (2 * h))
+        f -= step
+        if abs(step) < tol * abs(f):
+            return f
+    raise CavityError(f"complex pole of {stack.name!r} at kx = {kx:g}/um ({pol}) did not converge from {f_guess}")
+
+
 def nearest_mode(modes: list, wavelength_um: float):
     if not modes:
         raise CavityError("no cavity mode in the band")
@@ -668,12 +748,15 @@ def _register():
         if lat.get("stacks") and lat.get("filler") not in config["materials"]:
             yield "cavity.lateral.filler", f"{lat.get('filler')!r} is not defined under materials"
         if lat.get("stacks"):
-            res = lat["resolution_px_per_um"]
             thin = min([e["thickness_nm"] for e in config["mirrors"].values() for e in (e["first"], e["second"])])
-            if thin / 1e3 * res < config["simulation"]["min_pixels_per_layer"]:
-                yield "cavity.lateral.resolution_px_per_um", (
-                    f"{res:g} px/um gives {thin / 1e3 * res:.2f} pixels across the thinnest mirror layer ({thin:g} nm); "
-                    f"need >= simulation.min_pixels_per_layer")
+            keyed = [("cavity.lateral.resolution_px_per_um", lat["resolution_px_per_um"])]
+            keyed += [(f"cavity.lateral.convergence_resolutions_px_per_um[{i}]", r)
+                      for i, r in enumerate(lat.get("convergence_resolutions_px_per_um", []))]
+            for key, res in keyed:
+                if thin / 1e3 * res < config["simulation"]["min_pixels_per_layer"]:
+                    yield key, (
+                        f"{res:g} px/um gives {thin / 1e3 * res:.2f} pixels across the thinnest mirror layer ({thin:g} nm); "
+                        f"need >= simulation.min_pixels_per_layer")
         sw = cav.get("thickness_sweep_nm")
         if sw and sw["min"] >= sw["max"]:
             yield "cavity.thickness_sweep_nm.min", "must be below max"

@@ -324,30 +324,46 @@ def harminv_oblique(stack: Stack, group: str, band_um: tuple, kx: float, pol: st
 def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: float, filler: Material, *,
                          resolution: float, pml_um: float, lateral_margin_um: float, model: str,
                          wavelength_ref_um: float, fit_band_um: tuple | None = None,
-                         ringdown: float = 200.0, q_thresh: float = 2.0, symmetry: bool = True) -> HarminvResult:
+                         ringdown: float = 200.0, q_thresh: float = 2.0, source: str = "mode",
+                         symmetry: bool = True) -> HarminvResult:
     """Modes of the cavity with the gain layer of finite lateral width (2D, x-y, stack along y).
 
     The layer ``group`` is a block of ``width_um`` centred on x = 0, the rest of its slab is
     ``filler``; mirrors and outer media are laterally infinite. The cell is width_um + 2
-    lateral_margin_um wide inside PML of pml_um on x too. Ez source on x = 0 (E parallel to the
-    layers), even mirror symmetry in x (fundamental lateral mode; ``symmetry=False`` computes the
-    whole cell instead, for the benchmark of that lever). Runs under MPI if launched so.
+    lateral_margin_um wide inside PML of pml_um on x too. Ez (E parallel to the layers), even
+    mirror symmetry in x (``symmetry=False`` computes the whole cell instead, for the benchmark of
+    that lever); Harminv at x = 0. Runs under MPI if launched so.
+
+    source "mode": a line current across the crystal with amplitude cos(pi x / width_um), the
+    fundamental lateral mode of a crystal with hard lateral walls (the filler region is far off
+    resonance, so the guided mode is nearly that), which excites it alone: the higher even
+    lateral modes cos((2j+1) pi x / W) are orthogonal to it. source "point": an Ez dipole on
+    x = 0 (excites every even lateral mode; in a wide crystal they lie closer than the
+    linewidth, the ringdown at x = 0 then decays by lateral spreading and Harminv returns a
+    low Q and a shifted frequency; kept for the comparison).
     """
     import meep as mp
 
     mp.verbosity(0)
     check_source_inside(stack, group)
+    if source not in ("mode", "point"):
+        raise ValueError(f"source must be 'mode' or 'point', got {source!r}")
     cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, axis="y",
                    finite=(group, width_um, filler))
     s0, s1 = stack.group_span_um(group)
     fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
     fcen, df = 0.5 * (fmin + fmax), fmax - fmin
     sx = width_um + 2 * lateral_margin_um + 2 * pml_um
+    y_src = cell.z(s0 + 0.37 * (s1 - s0))
+    if source == "mode":
+        w = float(width_um)
+        src = mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ez, center=mp.Vector3(0, y_src),
+                        size=mp.Vector3(w, 0), amp_func=lambda p: np.cos(np.pi * p.x / w))
+    else:
+        src = mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ez, center=mp.Vector3(0, y_src))
     sim = mp.Simulation(cell_size=mp.Vector3(sx, cell.length_um), geometry=cell.geometry,
                         boundary_layers=[mp.PML(pml_um)], resolution=resolution,
-                        symmetries=[mp.Mirror(mp.X, phase=+1)] if symmetry else [],
-                        sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ez,
-                                           center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
+                        symmetries=[mp.Mirror(mp.X, phase=+1)] if symmetry else [], sources=[src])
     h = mp.Harminv(mp.Ez, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
     h.Q_thresh = q_thresh
     res = _ring_down(sim, h, ringdown, resolution,

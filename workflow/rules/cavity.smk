@@ -65,3 +65,28 @@ rule cavity_lateral:
 
 FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/lateral.h5",
                             stack=config.get("cavity", {}).get("lateral", {}).get("stacks", [])))
+
+
+rule cavity_lateral_convergence:
+    output:
+        md=report("results/cavity/{stack}/lateral_convergence.md", caption="../report/cavity_lateral_convergence.rst",
+                  category="Cavities", subcategory="{stack}"),
+        json="results/cavity/{stack}/lateral_convergence.json",
+    params:
+        settings=lambda w: cavity_lateral_settings(w.stack),
+    log:
+        "logs/cavity/{stack}_lateral_convergence.log",
+    benchmark:
+        "benchmarks/cavity/{stack}_lateral_convergence.tsv"
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
+        "--stack {wildcards.stack} --settings {params.settings:q} --json {output.json} --md {output.md} > {log} 2>&1"
+
+
+# the finite-width convergence table: one width, cavity.lateral.convergence_* (a few minutes on 2 ranks)
+FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/lateral_convergence.md",
+                            stack=config.get("cavity", {}).get("lateral", {}).get("stacks", [])))

@@ -55,7 +55,8 @@ def main(argv=None):
                                                                 ("px/um" if k.endswith("px_per_um") else "1"))
     attrs = provenance(config, t.seconds, stack=a.stack, mode_choice=choice, calibrated_value=value,
                        filler=lat["filler"], method="2D Meep, gain layer of finite width between laterally infinite "
-                       "mirrors, Ez source on axis, even mirror symmetry; -1 = no mode found")
+                       "mirrors, Ez line source across the crystal with amplitude cos(pi x / W) (fundamental lateral mode), "
+                       "even mirror symmetry, Harminv at x = 0; -1 = no mode found")
     if mp.am_master():
         write_h5(a.h5, ds, attrs, units)
         write_text(a.bench, json.dumps({"stack": a.stack, "ranks": mp.count_processors(), "total_wall_s": t.seconds,

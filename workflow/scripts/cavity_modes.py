@@ -107,6 +107,8 @@ def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp, conv):
         # cross-checks
         "tmm/wavelength_table_nm": 1e3 * ma["tmm_table"].wavelength_um, "tmm/Q_total_table": ma["tmm_table"].Q,
         "tmm/wavelength_meep_media_nm": 1e3 * ma["tmm_meep"].wavelength_um, "tmm/Q_total_meep_media": ma["tmm_meep"].Q,
+        "tmm/pole_wavelength_meep_media_nm": 1e3 / ma["tmm_pole"].real,
+        "tmm/pole_Q_total_meep_media": ma["tmm_pole"].real / (-2 * ma["tmm_pole"].imag),
         "tmm/wavelength_absorption_off_nm": 1e3 * ma["tmm_lossless"].wavelength_um,
         "tmm/Q_mirror": ma["tmm_lossless"].Q,
         "tmm/Q_absorption": ma["tmm_Q_absorption"] if np.isfinite(ma["tmm_Q_absorption"]) else 1e30,
@@ -163,7 +165,8 @@ def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp, conv):
             units[f"thickness_study/{k}"] = "nm" if k.endswith("_nm") else "1"
     for k, v in disp.items():
         ds[f"dispersion/{k}"] = v
-        units[f"dispersion/{k}"] = "deg" if k.endswith("_deg") else ("nm" if k.endswith("_nm") else "1")
+        units[f"dispersion/{k}"] = ("deg" if k.endswith("_deg") else "nm" if k.endswith("_nm") else
+                                    "1/um" if k.endswith("_per_um") else "1")
     for k, v in conv.items():
         ds[f"convergence/{k}"] = v
         units[f"convergence/{k}"] = {"resolution_px_per_um": "px/um", "pml_um": "um"}.get(
