@@ -325,3 +325,7 @@ def check_nearfar(config: dict):
     if nf["n2f_taper_um"] >= nf["lateral_half_width_um"]:
         yield "emission.nearfar.n2f_taper_um", (f"{nf['n2f_taper_um']:g} um must be shorter than "
                                                 f"emission.nearfar.lateral_half_width_um = {nf['lateral_half_width_um']:g} um")
+    for key in ("pml_um", "lateral_pml_um"):
+        if nf[key] < 0.5 * hi / 1e3:
+            yield f"emission.nearfar.{key}", (f"{nf[key]:g} um is thinner than half the longest simulated wavelength "
+                                              f"({hi:g} nm)")

@@ -171,7 +171,7 @@ def plot(theta, freqs, pats, cmp_max, led, medium, attrs_m, fig_path, save_figur
             if i == 0:
                 ax.set_ylabel("dP/dtheta (normalized)")
     axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"{led}: line dipole, 2D Meep near-to-far vs 1D k-sweep (shaded: outside the compared range)")
+    fig.suptitle(f"{led}: line dipole, 2D near-to-far vs 1D k-sweep\n(shaded: outside the compared range)", fontsize=10)
     fig.tight_layout()
     save_figure(fig, fig_path)
     plt.close(fig)
