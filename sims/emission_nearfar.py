@@ -105,8 +105,10 @@ def taper_segments(half_um: float, taper_um: float, resolution: float) -> list[t
     (measured: +-20 % for a line dipole in a homogeneous medium with a 6 um line at 0.3 um). The
     weights of Meep's Near2FarRegions apodize the line instead: weight 1 on |x| < half - taper,
     then 0.5 (1 + cos(pi u)) with u the fractional position across the taper, in steps of about
-    0.1 um (>= 2 px). The cost: rays that cross the line inside the taper are damped, i.e. angles
-    beyond atan((half - taper) / height) from the source.
+    0.1 um (>= 2 px). Limits (homogeneous-medium runs, 30-60 px/um): the far field at angle theta
+    needs the line's Fresnel zone around x = h tan(theta), of width ~ sqrt(lambda h / cos(theta)) /
+    cos(theta), inside the flat part; with a 1.5-2 um flat part the patterns are right to ~60-65 deg
+    and overshoot then fall beyond (the profile metrics stop at emission.nearfar.compare_max_deg).
     """
     if taper_um <= 0:
         return [(0.0, 2.0 * half_um, 1.0)]
@@ -217,8 +219,8 @@ def nearfar_line_dipole(stack, z_src_um: float, kind: str, *, wavelengths_um, ba
                        mp.FluxRegion(center=mp.Vector3(bx, ys), size=mp.Vector3(0, 2 * half), weight=+1),
                        mp.FluxRegion(center=mp.Vector3(-bx, ys), size=mp.Vector3(0, 2 * half), weight=-1))
     # the pulse must have crossed the whole near-field line: the field decays at its centre and
-    # at its end (a probe above the source alone stops the run before the large-angle light has
-    # reached the line's ends; measured: far field wrong beyond ~60 deg in a homogeneous medium)
+    # at its end (a safeguard: in the homogeneous test the patterns were the same with the centre
+    # probe alone; their large-angle error there comes from the line's finite length, see taper_segments)
     stops = [mp.stop_when_fields_decayed(10, comp, mp.Vector3(x, y_n2f), decay_threshold)
              for x in (0.0, lateral_half_um)]
     cap = [0.0]
