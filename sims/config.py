@@ -181,6 +181,7 @@ def _friendly(err) -> str:
 # physics checks
 # ---------------------------------------------------------------------------------------
 CHECK_MODULES: list[str] = ["sims.cavity", "sims.transfer", "sims.threshold", "sims.mirror_spectra", "sims.emission",
+                            "sims.emission_nearfar",
                             "sims.sweeps", "sims.transfer_fullwave"]
 """sims modules that register checks of their own config sections (imported lazily)."""
 

@@ -321,12 +321,13 @@ def _lossy_boundaries(stack, band_um) -> list[tuple[float, float]]:
 
 def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, resolution: float,
                    band_um: tuple, n_freq: int, decay_threshold: float, max_time_after_sources: float,
-                   pad_um: float, kz_2d: str = "complex") -> dict:
+                   pad_um: float, kz_2d: str = "complex", freqs=None) -> dict:
     """One Meep run: a current sheet at in-plane wavevector kx (cycles/um) at stack coordinate z_src_um.
 
     kind "h": Ez (p, along k) + Ex (s, across k) sources together; kind "v": Ey (vertical).
     Returns dict of arrays (n_freq) over frequencies ascending: emitted, up, down, absorbed,
-    up_sfrac, down_sfrac (s-polarized fraction of the escaping flux), and freq.
+    up_sfrac, down_sfrac (s-polarized fraction of the escaping flux), and freq. The monitors
+    hold n_freq frequencies evenly spread over band_um, or the given ``freqs`` (1/um, ascending).
     """
     import meep as mp
 
@@ -342,6 +343,10 @@ def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, reso
     sim = mp.Simulation(cell_size=layout.cell_size, geometry=layout.geometry, boundary_layers=layout.pml_layers,
                         resolution=resolution, k_point=mp.Vector3(z=kx), kz_2d=kz_2d, sources=sources,
                         force_complex_fields=False)
+    if freqs is not None:
+        freqs = np.sort(np.asarray(freqs, dtype=float))
+        n_freq = len(freqs)
+    dft_f = (fcen, df, n_freq) if freqs is None else (freqs,)
 
     def fr(y):
         return mp.FluxRegion(center=mp.Vector3(0, y), direction=mp.Y)
@@ -349,18 +354,18 @@ def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, reso
     dy = 2.0 / resolution
     y_top = layout.axis_coord(stack.thickness_um + 0.5 * pad_um)
     y_bot = layout.axis_coord(-0.5 * pad_um)
-    mons = {"top": sim.add_flux(fcen, df, n_freq, fr(y_top)),
-            "bot": sim.add_flux(fcen, df, n_freq, fr(y_bot)),
-            "src_up": sim.add_flux(fcen, df, n_freq, fr(ys + dy)),
-            "src_dn": sim.add_flux(fcen, df, n_freq, fr(ys - dy))}
+    mons = {"top": sim.add_flux(*dft_f, fr(y_top)),
+            "bot": sim.add_flux(*dft_f, fr(y_bot)),
+            "src_up": sim.add_flux(*dft_f, fr(ys + dy)),
+            "src_dn": sim.add_flux(*dft_f, fr(ys - dy))}
     lossy = _lossy_boundaries(stack, band_um)
     for i, (a, b) in enumerate(lossy):
-        mons[f"l{i}a"] = sim.add_flux(fcen, df, n_freq, fr(layout.axis_coord(a)))
-        mons[f"l{i}b"] = sim.add_flux(fcen, df, n_freq, fr(layout.axis_coord(b)))
+        mons[f"l{i}a"] = sim.add_flux(*dft_f, fr(layout.axis_coord(a)))
+        mons[f"l{i}b"] = sim.add_flux(*dft_f, fr(layout.axis_coord(b)))
     dft = {}
     if kind == "h":
         for name, y in (("top", y_top), ("bot", y_bot)):
-            dft[name] = sim.add_dft_fields([mp.Ex, mp.Hx], fcen, df, n_freq, center=mp.Vector3(0, y),
+            dft[name] = sim.add_dft_fields([mp.Ex, mp.Hx], *dft_f, center=mp.Vector3(0, y),
                                            size=mp.Vector3())
     stop = mp.stop_when_fields_decayed(10, comps[0], mp.Vector3(0, y_top), decay_threshold)
     def capped(s):

@@ -48,7 +48,43 @@ rule emission_compare:
         "{PY} workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
 
 
+NEARFAR_LEDS = list(config.get("emission", {}).get("nearfar", {}).get("leds", []))
+
+
+def nearfar_settings(led, cfg=None):
+    """Only the keys the 2D near-to-far check reads (a change of the k-sweep's own keys does not rerun it)."""
+    cfg = cfg or config
+    em = cfg["emission"]
+    spec = em["leds"][led]
+    keep = ("emitter_group", "el_peak_nm", "wavelength_min_nm", "wavelength_max_nm", "orientation", "kz_2d",
+            "max_time_after_sources_fs", "nearfar")
+    return settings_json({**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
+                          "emission": {**{k: em[k] for k in keep}, "leds": {led: spec}}})
+
+
+# Independent check (issue 5): a line dipole in a finite 2D cell (lateral PML), Meep's
+# near-to-far projection, against the 1D sheet sweep on the same grid and the transfer matrix.
+rule emission_nearfar:
+    output:
+        h5="results/emission/{led}/nearfar.h5",
+        fig=report("results/emission/{led}/nearfar.png", caption="../report/emission_nearfar.rst", category="Emission"),
+    params:
+        settings=lambda w: nearfar_settings(w.led),
+    log:
+        "logs/emission/{led}_nearfar.log",
+    benchmark:
+        "benchmarks/emission/{led}_nearfar.tsv"
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
+        " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
+
+
 FINAL_OUTPUTS.extend(
     ["results/emission/polar.png", "results/emission/summary.tsv"]
     + expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS)
+    + expand("results/emission/{led}/nearfar.h5", led=NEARFAR_LEDS)
 )
