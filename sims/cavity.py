@@ -640,6 +640,22 @@ def cavity_modes_tmm(config: dict, stack_name: str, model: str = "table", n_poin
             if m.rho_abs > rho_min]
 
 
+def working_config(config: dict, stack_name: str) -> dict:
+    """The config a cavity step simulates: calibrated when ``cavity.calibration`` covers the stack.
+
+    Returns dict ``config`` (the calibrated one, or ``config`` itself), ``mode_choice``
+    ("calibrated" | "as-given"), ``target_um`` (the calibration target, else the stack's
+    ``target_wavelength_nm``, in um) and ``calibration`` (the :func:`calibrate` result or None).
+    """
+    cal = config["cavity"]["calibration"]
+    if cal["enabled"] and stack_name in cal["stacks"]:
+        info = calibrate(config, stack_name, cal)
+        return {"config": info["config"], "mode_choice": "calibrated",
+                "target_um": cal["target_wavelength_nm"] / 1e3, "calibration": info}
+    return {"config": config, "mode_choice": "as-given",
+            "target_um": config["cavity"]["stacks"][stack_name]["target_wavelength_nm"] / 1e3, "calibration": None}
+
+
 def calibrate(config: dict, stack_name: str, calib: dict, n_scan: int = 41) -> dict:
     """Solve the calibration parameter so the mode nearest the target sits at the target.
 

@@ -31,12 +31,9 @@ def main(argv=None):
     config = json.loads(a.settings)
     cav = config["cavity"]
     lat = cav["lateral"]
-    cal = cav["calibration"]
-    target = cav["stacks"][a.stack]["target_wavelength_nm"] / 1e3
-    work, choice, value = config, "as-given", float("nan")
-    if cal["enabled"] and a.stack in cal["stacks"]:
-        ci = C.calibrate(config, a.stack, cal)
-        work, choice, value, target = ci["config"], "calibrated", ci["value"], cal["target_wavelength_nm"] / 1e3
+    wc = C.working_config(config, a.stack)
+    work, choice, target = wc["config"], wc["mode_choice"], wc["target_um"]
+    value = wc["calibration"]["value"] if wc["calibration"] else float("nan")
     bench: list = []
     out = {}
     with Timer() as t:

@@ -29,12 +29,8 @@ def main(argv=None):
     config = json.loads(a.settings)
     cav = config["cavity"]
     lat = cav["lateral"]
-    cal = cav["calibration"]
-    target = cav["stacks"][a.stack]["target_wavelength_nm"] / 1e3
-    work, choice = config, "as-given"
-    if cal["enabled"] and a.stack in cal["stacks"]:
-        ci = C.calibrate(config, a.stack, cal)
-        work, choice, target = ci["config"], "calibrated", cal["target_wavelength_nm"] / 1e3
+    wc = C.working_config(config, a.stack)
+    work, choice, target = wc["config"], wc["mode_choice"], wc["target_um"]
     bench: list = []
     with Timer() as t:
         r = S.lateral_convergence(work, a.stack, target, lat["convergence_width_um"], lat["filler"],

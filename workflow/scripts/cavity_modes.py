@@ -32,18 +32,13 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
     cal = cav["calibration"]
     bench: list = []
     with Timer() as t:
-        mode_choice, cal_info = "as-given", None
         as_given_modes = C.cavity_modes_tmm(config, stack)
         if not as_given_modes:
             raise C.CavityError(f"no cavity mode of {stack!r} in its band")
         target = spec["target_wavelength_nm"] / 1e3
         as_given = C.nearest_mode(as_given_modes, target)
-        work = config
-        if cal["enabled"] and stack in cal["stacks"]:
-            cal_info = C.calibrate(config, stack, cal)
-            work = cal_info["config"]
-            target = cal["target_wavelength_nm"] / 1e3
-            mode_choice = "calibrated"
+        wc = C.working_config(config, stack)
+        work, mode_choice, target, cal_info = wc["config"], wc["mode_choice"], wc["target_um"], wc["calibration"]
         res1d, pml = float(sim["resolution_1d_px_per_um"]), float(sim["pml_um"])
         ma = S.mode_analysis(work, stack, resolution=res1d, pml_um=pml, ringdown=cav["ringdown_time"],
                              target_um=target, spectrum_resolution=cav["spectrum_resolution_px_per_um"],
