@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -136,6 +136,26 @@ def _kz(n, k0, kxa):
     return np.where(kz.imag < 0, -kz, np.where((kz.imag == 0) & (kz.real < 0), -kz, kz))
 
 
+def _r_te(ka, kb):
+    """TE Fresnel amplitude reflection from a medium of normal wavevector ka into kb."""
+    return (ka - kb) / (ka + kb)
+
+
+def _gamma_from_above(kz: list, kz_above, ph: list, j_min: int) -> tuple[list, list]:
+    """Airy recursion from the top medium down to layer ``j_min``: the down/up amplitude ratio
+    at the top (``g_top[j]``) and bottom (``g_bot[j]``) of each layer j >= j_min (None below)."""
+    nl = len(kz)
+    g_top, g_bot = [None] * nl, [None] * nl
+    for j in range(nl - 1, j_min - 1, -1):
+        if j == nl - 1:
+            g_top[j] = _r_te(kz[j], kz_above)
+        else:
+            rr = _r_te(kz[j], kz[j + 1])
+            g_top[j] = (rr + g_bot[j + 1]) / (1 + rr * g_bot[j + 1])
+        g_bot[j] = g_top[j] * ph[j] ** 2
+    return g_top, g_bot
+
+
 def te_line_source(p: Planar, i_src: int, f: float, kx, sample_layers: dict | None = None) -> dict:
     """TE (E_z) current sheet J_z = exp(i 2 pi kx x) delta(y - y_src) at the bottom of layer i_src.
 
@@ -163,19 +183,9 @@ def te_line_source(p: Planar, i_src: int, f: float, kx, sample_layers: dict | No
         raise ValueError("the source must sit inside one medium (split the layer)")
     ph = [np.exp(1j * kz[j] * p.t[j]) for j in range(nl)]
 
-    def r(ka, kb):  # TE Fresnel amplitude reflection a -> b
-        return (ka - kb) / (ka + kb)
-
+    r = _r_te
     # upper half: Gamma_top[j] = down/up amplitude ratio at the top of layer j
-    g_top = [None] * nl
-    g_bot = [None] * nl
-    for j in range(nl - 1, i_src - 1, -1):
-        if j == nl - 1:
-            g_top[j] = r(kz[j], kza)
-        else:
-            rr = r(kz[j], kz[j + 1])
-            g_top[j] = (rr + g_bot[j + 1]) / (1 + rr * g_bot[j + 1])
-        g_bot[j] = g_top[j] * ph[j] ** 2
+    g_top, g_bot = _gamma_from_above(kz, kza, ph, i_src)
     # lower half: Lambda_bot[j] = up/down ratio at the bottom of layer j, Lambda_top at its top
     l_bot = [None] * nl
     l_top = [None] * nl
@@ -259,17 +269,8 @@ def te_plane_wave(p: Planar, f: float, theta_deg, group: str) -> dict:
     kzb, kza = _kz(p.n_below, k0, kxa), _kz(p.n_above, k0, kxa)
     ph = [np.exp(1j * kz[j] * p.t[j]) for j in range(nl)]
 
-    def r(ka, kb):
-        return (ka - kb) / (ka + kb)
-
-    g_top, g_bot = [None] * nl, [None] * nl
-    for j in range(nl - 1, -1, -1):
-        if j == nl - 1:
-            g_top[j] = r(kz[j], kza)
-        else:
-            rr = r(kz[j], kz[j + 1])
-            g_top[j] = (rr + g_bot[j + 1]) / (1 + rr * g_bot[j + 1])
-        g_bot[j] = g_top[j] * ph[j] ** 2
+    r = _r_te
+    g_top, g_bot = _gamma_from_above(kz, kza, ph, 0)
     rb = r(kzb, kz[0])
     refl = (rb + g_bot[0]) / (1 + rb * g_bot[0])
     u = [None] * nl
@@ -464,7 +465,6 @@ def strip_convolve(kernel: np.ndarray, edges: np.ndarray, width_um: float) -> np
     unit total power: the kernel (on bins centred on 0) shifted to every bin centre, weighted
     by the fraction of that bin inside the strip (bins are all bin_um wide)."""
     c = 0.5 * (edges[1:] + edges[:-1])
-    bw = edges[1] - edges[0]
     w = overlap_weights(edges, width_um / 2)
     k0 = int(np.argmin(np.abs(c)))
     out = np.zeros_like(kernel)
