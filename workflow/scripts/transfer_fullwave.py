@@ -58,6 +58,7 @@ def main(argv=None):
     # average the gap fringes at every distance (no FDTD)
     s_full = json.loads(json.dumps(settings))
     s_full["transfer_fullwave"]["mirror_pairs"] = 0
+    s_full["transfer_fullwave"]["snap_dispersive_to_grid"] = False    # the device as configured, no FDTD grid
     t1 = time.perf_counter()
     full_stack = tf.el_converged_series(s_full, d_all, edges, progress=log)
     models_s += time.perf_counter() - t1
@@ -78,6 +79,8 @@ def main(argv=None):
         "fdtd_wall_time_s": fdtd_s, "models_wall_time_s": models_s,
         "fdtd_seconds_per_run": [alone["seconds"]] + [r["seconds"] for r in runs],
         "fdtd_meep_time_per_run": [alone["meep_time"]] + [r["meep_time"] for r in runs],
+        # a run stopped by max_run_time, not by the decay test, is not converged in time
+        "fdtd_hit_time_cap": [bool(r["meep_time"] >= fw["max_run_time"] - 1e-9) for r in [alone] + runs],
         "fdtd_cells_per_run": [alone["cells"]] + [r["cells"] for r in runs],
         "mpi_ranks": mp.count_processors(), "tolerance": tol,
         "led_up_over_emitted_el": float(mk["led_up_over_emitted"] @ w_el),
@@ -145,7 +148,10 @@ def _table(fw, d_all, d_fd, cmp_all, cmp_fd, mk, w_el, full_stack, sc) -> str:
             f"emitting width {fw['emitting_width_um']} um, crystal window {fw['crystal_width_um']} um, "
             f"{'DBRs cut to ' + str(fw['mirror_pairs']) + ' pairs' if fw['mirror_pairs'] else 'DBRs as configured'}, "
             f"{fw['n_frequencies']} frequencies over {fw['el_peak_nm']} +- 1.5 x {fw['el_fwhm_nm']} nm (EL-weighted), "
-            f"FDTD {fw['resolution_px_per_um']} px/um on {sc['mpi_ranks']} ranks. Entries: power absorbed in the crystal "
+            f"FDTD {fw['resolution_px_per_um']} px/um on {sc['mpi_ranks']} ranks"
+            f"{' (dispersive layers rounded to whole pixels in all three models)' if fw.get('snap_dispersive_to_grid') else ''}"
+            f"{'; RUNS STOPPED BY THE TIME CAP: ' + str(sc['fdtd_hit_time_cap']) if any(sc['fdtd_hit_time_cap']) else ''}. "
+            "Entries: power absorbed in the crystal "
             "window per unit power the LED alone sends into the gap.\n\n")
     lines = ["| d (um) | FDTD | plane-wave (exact) | multipass rays | radiometric | radiometric / plane-wave | "
              "same at the EL peak only | coupled / alone source power (peak) |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
