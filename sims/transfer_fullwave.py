@@ -522,23 +522,17 @@ def build_structures(config: dict):
     return full, led, ii, 0.5 * (z0 + z1)
 
 
-def is_dispersive_in_meep(material) -> bool:
-    """True where :func:`sims.materials.meep_medium` gives a Lorentz/Drude medium (tabulated or
-    Meep-library materials): Meep's subpixel smoothing does not apply to those
-    susceptibilities, so such a layer is realised as a whole number of grid points."""
-    return material.model in ("tabulated", "meep")
-
-
 def snap_dispersive_layers(stack, resolution_px_per_um: float):
-    """The stack with every dispersive layer (:func:`is_dispersive_in_meep`) rounded to a whole
-    number of pixels (at least one) at this resolution: the structure the FDTD realises
-    whatever the grid offset (a layer of m pixels covers exactly m grid points), so the
-    plane-wave and ray models can be given the same one. Other layers keep their thickness
-    (Meep smooths their interfaces)."""
+    """The stack with every dispersive layer (``Material.is_dispersive``: tabulated or Meep-library,
+    i.e. a Lorentz/Drude medium in Meep, whose susceptibilities Meep does not subpixel-smooth)
+    rounded to a whole number of pixels (at least one) at this resolution: the structure the
+    FDTD realises whatever the grid offset (a layer of m pixels covers exactly m grid points),
+    so the plane-wave and ray models can be given the same one. Other layers keep their
+    thickness (Meep smooths their interfaces)."""
     from dataclasses import replace
 
     layers = tuple(replace(l, thickness_um=max(1, round(l.thickness_um * resolution_px_per_um)) / resolution_px_per_um)
-                   if is_dispersive_in_meep(l.material) else l for l in stack.layers)
+                   if l.material.is_dispersive else l for l in stack.layers)
     return replace(stack, layers=layers)
 
 

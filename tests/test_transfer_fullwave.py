@@ -164,7 +164,7 @@ def test_dispersive_layers_are_rounded_to_whole_pixels(config):
     fw["snap_dispersive_to_grid"] = False
     nominal = tf.build_structures(cfg)[0]
     for a, b in zip(full.layers, nominal.layers):
-        if tf.is_dispersive_in_meep(b.material):
+        if b.material.is_dispersive:
             n_px = a.thickness_um * 60
             assert n_px == pytest.approx(round(n_px), abs=1e-9) and n_px >= 1
             assert abs(a.thickness_um - b.thickness_um) <= 0.5 / 60 + 1e-12
