@@ -1,34 +1,48 @@
-"""Lasing threshold of microcavity II and the PeLED current that reaches it.
+"""Lasing threshold of microcavity II and the PeLED current that reaches it, for the two
+devices as built (dual cavity: microcavity PeLED across the NOA81 gap; single cavity:
+standard PeLED through its own glass substrate).
 
-Chain (units: cm, s, W, A unless the name says otherwise):
+Units: cm, s, W, A unless a name says otherwise.
 
-1. Threshold gain from the cavity mode. The photon lifetime is tau_p = Q / omega; the loss
-   per unit length travelled at the group velocity c / n_g is
-       alpha = 1 / (v_g tau_p) = 2 pi n_g / (lambda Q)          (modal threshold gain, 1/cm)
-   and the material gain at threshold is g_th = alpha / Gamma, with Gamma the *energy*
-   confinement factor of the mode in the gain layer (``confinement_energy`` in modes.h5;
-   the fraction of the mode's electric energy in the crystal). Q is the total Q of the
-   simulated mode (mirror + crystal absorption), the mirror-only Q, or the measured Q ~ 780
-   (``threshold.q_choice``); all three are reported.
-2. Threshold carrier density: (a) logarithmic gain g(N) = g0 ln(N / N_tr) (g0, N_tr ASSUMED)
-   -> N_th = N_tr exp(g_th / g0); (b) the measured N_th = 3.9e16 cm^-3 (paper).
-3. Quasi-CW pump: steady state G = R(N_th), R(N) = k1 N + k2 N^2 + k3 N^3 with k2, k3 ASSUMED
-   and k1 set so that R(N_meas) / N_meas = 1 / tau_meas (the measured 134.7 ns lifetime at the
-   measured threshold density). Carriers are taken uniform across the crystal thickness t
-   (diffusion length sqrt(D tau) ~ um >> 180 nm). Absorbed irradiance at threshold:
-       I_abs = R(N_th) t h nu_pump;   incident I_inc = I_abs / A(pump).
-4. Electrical: the LED exitance needed is M_th = I_abs / r, with r the absorbed irradiance
-   on the crystal per unit LED exitance (from the transfer step: at the lasing spot, or the
-   crystal mean); M_th is converted to the medium the measured EQE refers to, then
-   J_th solves EQE(J) J h nu / e = M_th (``sims.led_efficiency``), J_th <= J_max or unreachable.
+1. What the crystal must absorb at threshold: an absorbed photon flux Phi_th (photons per cm^2
+   of crystal per s), by one of three anchors (``threshold.anchor`` picks the headline):
+
+   * ``optical`` (primary): the measured quasi-CW lasing threshold of microcavity II under
+     405 nm pumping, P_405 (incident W/cm^2, paper), times the computed share of a normally
+     incident 405 nm beam absorbed in the crystal, A_405 (transfer matrix, from the side
+     ``threshold.optical_pump_side``): Phi_th = P_405 A_405 / (h nu_405). Quasi-CW: the 1 us
+     pulses are 7x the 134.7 ns lifetime, so the carrier density is in steady state and each
+     absorbed photon (405 or ~680 nm, both far above the gap) gives one electron-hole pair.
+   * ``carrier``: the measured N_th = 3.9e16 cm^-3 and lifetime 134.7 ns (paper): in steady
+     state Phi_th = R(N_th) t, R(N) = k1 N + k2 N^2 + k3 N^3 with k2, k3 ASSUMED and k1 such that
+     R(N_meas)/N_meas = 1/tau_meas; t the crystal thickness (carriers uniform across it).
+   * ``gain_model``: N_th from the cavity loss and a logarithmic gain g(N) = g0 ln(N/N_tr)
+     (g0, N_tr ASSUMED), then Phi_th = R(N_th) t. The loss is alpha = 2 pi n_g / (lambda Q)
+     and g_th = alpha / Gamma (Gamma: energy confinement in the crystal). The log gain is the
+     crystal's net material gain, zero at transparency, i.e. it already contains the crystal's
+     own band-tail absorption. Q must therefore be a Q *without* that absorption (``mirror``:
+     simulated, DBRs only; ``measured``: the linewidth just below threshold, where the crystal
+     is near transparency); Q_total (simulated with the unpumped crystal's k) would count the
+     band-tail absorption twice and is rejected for ``threshold.q_choice``.
+
+   The factor between the carrier and the optical anchor is reported with what would have to be
+   true for them to agree (the 405 nm absorbed share, the lifetime, or N_th that would close it).
+2. LED light needed: the absorbed LED power at threshold is Phi_th h nu_abs (h nu_abs: the
+   absorbed-power-weighted photon energy of that LED's light, from the transfer step), and the
+   LED exitance into its exit medium is M = Phi_th h nu_abs / r, with r the absorbed irradiance
+   on the crystal per unit LED exitance from the transfer step, at the device's own distance, on
+   the lasing spot (headline reading) or averaged over the crystal.
+3. Electrical: M is converted to the medium the measured EQE refers to (air by default, with the
+   exit/air power ratio of the emission table) and J_th solves EQE(J) J h nu / e = M
+   (``sims.led_efficiency``); unreachable if no J <= J_max (paper) gives M.
 
 References: L. A. Coldren, S. W. Corzine, M. Mashanovitch, "Diode Lasers and Photonic
-Integrated Circuits", 2nd ed. (Wiley 2012), ch. 2 and 5 (threshold gain, rate equations,
-logarithmic gain); Zou et al., Nature 2025 (measured inputs).
+Integrated Circuits", 2nd ed. (Wiley 2012), ch. 2 and 5; Zou et al., Nature 2025 (measured inputs).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -41,10 +55,16 @@ E_CHARGE = 1.602176634e-19  # C
 
 MODE_KEYS = ("lasing_wavelength_nm", "Q_total", "Q_mirror", "Q_absorption", "confinement_energy",
              "group_index", "gain_layer_thickness_nm", "Q_measured")
+DEVICES = {"dual_cavity": "microcavity", "single_cavity": "standard"}
+ANCHORS = ("optical", "carrier", "gain_model")
+READINGS = ("spot", "crystal_mean")
+Q_CHOICES = ("mirror", "measured")  # Q without the crystal's band-tail absorption (see module docstring)
+UNREACHABLE = -1.0  # stored in place of J_th when the LED cannot reach threshold below J_max
+UNREACHABLE_UNITS = "A/cm^2 (-1: unreachable below threshold.measured.max_current_density)"
 
 
 # ---------------------------------------------------------------------------------------
-# 1. gain
+# gain
 # ---------------------------------------------------------------------------------------
 def modal_threshold_gain_per_cm(wavelength_nm: float, q: float, group_index: float) -> float:
     """alpha = 2 pi n_g / (lambda Q), 1/cm (lambda in nm converted to cm)."""
@@ -67,7 +87,7 @@ def n_th_log_gain(g_th_per_cm: float, g0_per_cm: float, n_tr_per_cm3: float) -> 
 
 
 # ---------------------------------------------------------------------------------------
-# 3. recombination and pump
+# recombination and pump
 # ---------------------------------------------------------------------------------------
 def recombination_coefficients(n_meas_per_cm3: float, lifetime_ns: float, k2: float, k3: float) -> tuple:
     """(k1 1/s, k2 cm^3/s, k3 cm^6/s) with k1 chosen so R(N_meas)/N_meas = 1/tau_meas."""
@@ -89,6 +109,11 @@ def absorbed_irradiance_w_per_cm2(n_per_cm3: float, coeffs, thickness_nm: float,
     """Absorbed pump irradiance that sustains N in steady state: R(N) t h nu (W/cm^2)."""
     return float(recombination_rate_per_cm3_s(n_per_cm3, coeffs)) * thickness_nm * 1e-7 * \
         photon_energy_ev(pump_wavelength_nm) * E_CHARGE
+
+
+def optical_anchor_flux(incident_w_per_cm2: float, absorbed_fraction: float, wavelength_nm: float) -> float:
+    """Absorbed photon flux (1/(cm^2 s)) at the measured optical threshold: P A / (h nu)."""
+    return incident_w_per_cm2 * absorbed_fraction / (photon_energy_ev(wavelength_nm) * E_CHARGE)
 
 
 # ---------------------------------------------------------------------------------------
@@ -129,11 +154,18 @@ def led_rolloff(cfg: dict) -> tuple[RollOff, float]:
                        assumed(cfg, "eqe_rolloff_exponent"))
 
 
+def led_scale(cfg: dict, led: str) -> float:
+    """Exitance of this LED at a given current / the microcavity PeLED's (measured maxima ratio)."""
+    if led == "microcavity":
+        return 1.0
+    return measured(cfg, "max_exitance_standard_w_per_cm2") / measured(cfg, "max_exitance_microcavity_w_per_cm2")
+
+
 # ---------------------------------------------------------------------------------------
-# the chain
+# 1. the absorbed photon flux at threshold, three anchors
 # ---------------------------------------------------------------------------------------
 def carrier_threshold(cfg: dict, mode: dict) -> dict:
-    """Steps 1-2: threshold gains for every Q and both N_th readings (dict of floats)."""
+    """Threshold gains for each Q, the gain-model N_th, and the N_tr the measured N_th implies."""
     check_mode(mode)
     lam, ng, gam = float(mode["lasing_wavelength_nm"]), float(mode["group_index"]), float(mode["confinement_energy"])
     out = {}
@@ -141,27 +173,50 @@ def carrier_threshold(cfg: dict, mode: dict) -> dict:
         q = q_for(mode, choice)
         out[f"alpha_modal_{choice}_per_cm"] = modal_threshold_gain_per_cm(lam, q, ng)
         out[f"g_material_{choice}_per_cm"] = material_threshold_gain_per_cm(lam, q, ng, gam)
+    g0 = assumed(cfg, "g0_per_cm")
     out["g_material_th_per_cm"] = out[f"g_material_{cfg['q_choice']}_per_cm"]
-    out["n_th_model_per_cm3"] = n_th_log_gain(out["g_material_th_per_cm"], assumed(cfg, "g0_per_cm"),
-                                              assumed(cfg, "n_tr_per_cm3"))
+    out["n_th_model_per_cm3"] = n_th_log_gain(out["g_material_th_per_cm"], g0, assumed(cfg, "n_tr_per_cm3"))
     out["n_th_measured_per_cm3"] = measured(cfg, "n_th_per_cm3")
+    # transparency density against the measured N_th: the N_tr that g0 ln(N_meas/N_tr) = g_th needs
+    out["n_tr_implied_per_cm3"] = out["n_th_measured_per_cm3"] * math.exp(-out["g_material_th_per_cm"] / g0)
+    out["n_tr_assumed_per_cm3"] = assumed(cfg, "n_tr_per_cm3")
     return out
 
 
-def pump_threshold(cfg: dict, mode: dict, n_th_per_cm3: float, absorbed_fraction_405: float) -> dict:
-    """Step 3: absorbed and incident pump irradiance at threshold (W/cm^2)."""
+def anchor_fluxes(cfg: dict, mode: dict, a405: dict) -> dict:
+    """Absorbed photon flux at threshold (1/(cm^2 s)) of each anchor, and the anchors' agreement.
+
+    Args:
+        a405: absorbed fraction of a normally incident 405 nm beam in the crystal, per side
+            ({"below": ..., "above": ...}); ``threshold.optical_pump_side`` picks one.
+    """
+    ct = carrier_threshold(cfg, mode)
     coeffs = recombination_coefficients(measured(cfg, "n_th_per_cm3"), measured(cfg, "lifetime_ns"),
                                         assumed(cfg, "k2_cm3_per_s"), assumed(cfg, "k3_cm6_per_s"))
-    t_nm = float(mode["gain_layer_thickness_nm"])
-    out = {"recombination_rate_per_cm3_s": float(recombination_rate_per_cm3_s(n_th_per_cm3, coeffs)),
-           "k1_per_s": coeffs[0]}
-    for tag, key in (("405", "optical_pump_wavelength_nm"), ("led", "led_wavelength_nm")):
-        out[f"absorbed_irradiance_{tag}_w_per_cm2"] = absorbed_irradiance_w_per_cm2(
-            n_th_per_cm3, coeffs, t_nm, measured(cfg, key))
-    out["incident_irradiance_405_w_per_cm2"] = out["absorbed_irradiance_405_w_per_cm2"] / absorbed_fraction_405
-    return out
+    t_cm = float(mode["gain_layer_thickness_nm"]) * 1e-7
+    a = float(a405[cfg["optical_pump_side"]])
+    p405 = measured(cfg, "optical_threshold_w_per_cm2")
+    lam405 = measured(cfg, "optical_pump_wavelength_nm")
+    flux = {"optical": optical_anchor_flux(p405, a, lam405),
+            "carrier": float(recombination_rate_per_cm3_s(ct["n_th_measured_per_cm3"], coeffs)) * t_cm}
+    n_model = ct["n_th_model_per_cm3"]
+    flux["gain_model"] = float(recombination_rate_per_cm3_s(n_model, coeffs)) * t_cm if math.isfinite(n_model) \
+        else math.inf
+    factor = flux["carrier"] / flux["optical"]
+    # what would close the gap: A_405 x factor; lifetime / factor (linear recombination); N_th solving
+    # R(N) t = optical flux
+    from scipy.optimize import brentq
+
+    target = flux["optical"] / t_cm
+    n_agree = brentq(lambda n: float(recombination_rate_per_cm3_s(n, coeffs)) - target, 0.0, 1e21, xtol=1e6)
+    return {"flux": flux, "anchor_factor_carrier_over_optical": factor, "absorbed_fraction_405": a,
+            "agree_absorbed_fraction_405": a * factor, "agree_lifetime_ns": measured(cfg, "lifetime_ns") * factor,
+            "agree_n_th_per_cm3": n_agree, "k1_per_s": coeffs[0], "carrier": ct}
 
 
+# ---------------------------------------------------------------------------------------
+# 2-3. LED exitance and current
+# ---------------------------------------------------------------------------------------
 def exitance_to_reference(m_exit_w_per_cm2: float, exit_to_air_ratio: float, eqe_measured_in: str) -> float:
     """LED exitance into the exit medium -> the medium the measured EQE refers to."""
     return m_exit_w_per_cm2 / exit_to_air_ratio if eqe_measured_in == "air" else m_exit_w_per_cm2
@@ -169,10 +224,10 @@ def exitance_to_reference(m_exit_w_per_cm2: float, exit_to_air_ratio: float, eqe
 
 def current_threshold(absorbed_needed_w_per_cm2: float, absorbed_ratio: float, exit_to_air_ratio: float,
                       rolloff: RollOff, scale: float, cfg: dict) -> dict:
-    """Step 4: J_th (A/cm^2; NaN if unreachable) for one device, distance and pump reading.
+    """J_th (A/cm^2; NaN if unreachable) for one device, distance and pump reading.
 
     Args:
-        absorbed_needed_w_per_cm2: absorbed irradiance at threshold (at the LED wavelength).
+        absorbed_needed_w_per_cm2: absorbed LED-light irradiance at threshold.
         absorbed_ratio: absorbed irradiance on the crystal per unit LED exitance (exit medium).
         exit_to_air_ratio: power into the exit medium / power into air, from the emission table.
         rolloff: EQE(J) of the microcavity PeLED; scale: this LED's exitance / microcavity's.
@@ -187,17 +242,48 @@ def current_threshold(absorbed_needed_w_per_cm2: float, absorbed_ratio: float, e
             "exitance_needed_w_per_cm2": m_ref, "exitance_available_max_w_per_cm2": p_max}
 
 
+def exit_to_air(t: dict, cfg: dict) -> float:
+    ratio = float(t["exit_to_air_power_ratio"])
+    if cfg["eqe_measured_in"] == "air" and not ratio > 0:
+        raise ConfigError([("threshold.eqe_measured_in", "is 'air' but the emission table has no "
+                                                          "intensity_air_per_sr (no exit/air power ratio)")])
+    return ratio
+
+
+def photon_energy_absorbed_ev(t: dict, cfg: dict) -> float:
+    """Mean photon energy of the absorbed LED light (transfer step), else h nu at the EL peak."""
+    e = float(t.get("device/absorbed_photon_energy_ev", math.nan))
+    return e if math.isfinite(e) and e > 0 else photon_energy_ev(measured(cfg, "led_wavelength_nm"))
+
+
+def jth_array(flux: float, ratios, t: dict, led: str, cfg: dict, roll: RollOff) -> tuple[np.ndarray, np.ndarray]:
+    """(J_th with UNREACHABLE where not reached, exitance needed in the EQE's medium) for an array of ratios."""
+    arr = np.asarray(ratios, float)
+    flat = arr.ravel()
+    j, need = np.full(flat.size, UNREACHABLE), np.full(flat.size, math.inf)
+    if math.isfinite(flux):
+        i_abs = flux * photon_energy_absorbed_ev(t, cfg) * E_CHARGE
+        e2a, sc = exit_to_air(t, cfg), led_scale(cfg, led)
+        for i, r in enumerate(flat):
+            res = current_threshold(i_abs, float(r), e2a, roll, sc, cfg)
+            if res["reachable"]:
+                j[i] = res["j_th_a_per_cm2"]
+            need[i] = res["exitance_needed_w_per_cm2"]
+    return j.reshape(arr.shape), need.reshape(arr.shape)
+
+
 # ---------------------------------------------------------------------------------------
 # config checks
 # ---------------------------------------------------------------------------------------
 POSITIVE_MEASURED = ("n_th_per_cm3", "lifetime_ns", "led_wavelength_nm", "optical_pump_wavelength_nm",
-                     "max_current_density_a_per_cm2", "max_exitance_microcavity_w_per_cm2",
-                     "max_exitance_standard_w_per_cm2")
+                     "optical_threshold_w_per_cm2", "max_current_density_a_per_cm2",
+                     "max_exitance_microcavity_w_per_cm2", "max_exitance_standard_w_per_cm2")
 
 
 @register_check
 def check_threshold(config: dict):
-    """Measured inputs positive, assumed values inside their ranges, headline distance mapped."""
+    """Measured inputs positive, assumed values inside their ranges, a Q without double counting,
+    a transparency density below the measured threshold density."""
     t = config.get("threshold")
     if not t:
         return
@@ -216,12 +302,17 @@ def check_threshold(config: dict):
             yield f"threshold.assumed.{k}", f"value {a['value']} lies outside its range [{a['min']}, {a['max']}]"
     if t["assumed"]["beta_spontaneous"]["max"] > 1:
         yield "threshold.assumed.beta_spontaneous.max", "beta is a fraction (<= 1)"
-    tr = config.get("transfer")
-    if tr is not None and t["distance_um"] not in tr["map_distances_um"]:
-        yield "threshold.distance_um", (f"{t['distance_um']} um must be one of transfer.map_distances_um "
-                                        f"{tr['map_distances_um']} (the maps give the lasing-spot irradiance)")
+    if t["q_choice"] not in Q_CHOICES:
+        yield "threshold.q_choice", (f"{t['q_choice']!r} counts the crystal's band-tail absorption twice: once in "
+                                     "Q_total and again in the net gain g0 ln(N/N_tr), which is zero at transparency; "
+                                     f"use one of {', '.join(Q_CHOICES)}")
     m = t["measured"]
     n, tau = m["n_th_per_cm3"]["value"], m["lifetime_ns"]["value"]
+    ntr = t["assumed"]["n_tr_per_cm3"]
+    if isinstance(n, (int, float)) and n > 0 and ntr["max"] >= n:
+        yield "threshold.assumed.n_tr_per_cm3", (
+            f"transparency density up to {ntr['max']:.3g} cm^-3 reaches the measured threshold density "
+            f"threshold.measured.n_th_per_cm3 = {n:.3g} cm^-3: a laser needs N_th > N_tr (g > 0)")
     if n > 0 and tau > 0:
         a = t["assumed"]
         for key, k2, k3 in (("k2_cm3_per_s.value", a["k2_cm3_per_s"]["value"], a["k3_cm6_per_s"]["value"]),
@@ -234,14 +325,8 @@ def check_threshold(config: dict):
 
 
 # ---------------------------------------------------------------------------------------
-# the study: every device, distance, reading and branch
+# the study: every device, anchor, reading, variant and sensitivity
 # ---------------------------------------------------------------------------------------
-DEVICES = {"dual_cavity": "microcavity", "single_cavity": "standard"}
-BRANCHES = ("measured", "model")  # N_th measured (paper) / from the log-gain model
-READINGS = ("spot", "crystal_mean")
-UNREACHABLE = -1.0  # stored in place of J_th when the LED cannot reach threshold below J_max
-
-
 def spot_mean_xy(x_um, y_um, emap, diameter_um: float, center_um=(0.0, 0.0)) -> float:
     """Mean of a map over a disk at ``center_um`` (one pixel if the disk is smaller than a pixel)."""
     r2 = (np.asarray(x_um)[:, None] - center_um[0]) ** 2 + (np.asarray(y_um)[None, :] - center_um[1]) ** 2
@@ -251,159 +336,261 @@ def spot_mean_xy(x_um, y_um, emap, diameter_um: float, center_um=(0.0, 0.0)) -> 
     return float(np.mean(emap[sel]))
 
 
-def _with(cfg: dict, key: str, value: float) -> dict:
-    import copy
+def device_ratio(t: dict, cfg: dict, reading: str, variant: str = "production") -> float:
+    """Absorbed irradiance per unit LED exitance at the device distance, for a reading and variant.
+    The spot reading is recomputed from the absorbed map at the device distance (for the spot
+    diameter of ``cfg``) when that map exists and the variant is the production model."""
+    if variant != "production":
+        return float(t[f"device/variants/{variant}/{reading}_absorbed_ratio"])
+    if reading == "spot" and "absorbed_map" in t:
+        md = np.asarray(t["map_distance_um"], float)
+        j = np.nonzero(np.isclose(md, float(t["device/distance_um"])))[0]
+        if j.size:
+            j = int(j[0])
+            center = tuple(t["map_spot_center_um"][j]) if "map_spot_center_um" in t else (0.0, 0.0)
+            return spot_mean_xy(t["map_x_um"], t["map_y_um"], t["absorbed_map"][j],
+                                assumed(cfg, "lasing_spot_diameter_um"), center)
+    return float(t[f"device/{reading}_absorbed_ratio"])
 
+
+def headline_jth(cfg: dict, mode: dict, tr: dict, a405: dict, device: str, anchor: str | None = None,
+                 reading: str | None = None, variant: str = "production") -> float:
+    """J_th (A/cm^2, UNREACHABLE if not reached) of one device at its own distance."""
+    led = DEVICES[device]
+    t = tr[led]
+    flux = anchor_fluxes(cfg, mode, a405)["flux"][anchor or cfg["anchor"]]
+    roll, _ = led_rolloff(cfg)
+    j, _ = jth_array(flux, [device_ratio(t, cfg, reading or cfg["pump_reading"], variant)], t, led, cfg, roll)
+    return float(j[0])
+
+
+def _with_assumed(cfg: dict, key: str, value: float) -> dict:
     out = copy.deepcopy(cfg)
     out["assumed"][key]["value"] = value
     return out
 
 
-def headline_jth(cfg: dict, mode: dict, tr: dict, device: str, branch: str, reading: str) -> float:
-    """J_th (A/cm^2, NaN if unreachable) of one device at threshold.distance_um (used by the
-    sensitivity study; recomputes the spot reading from the absorbed map for the spot diameter)."""
-    led = DEVICES[device]
-    t = tr[led]
-    j = int(np.argmin(np.abs(t["map_distance_um"] - cfg["distance_um"])))
-    if reading == "spot":
-        center = tuple(t["map_spot_center_um"][j]) if "map_spot_center_um" in t else (0.0, 0.0)
-        ratio = spot_mean_xy(t["map_x_um"], t["map_y_um"], t["absorbed_map"][j],
-                             assumed(cfg, "lasing_spot_diameter_um"), center)
-    else:
-        ratio = float(t["maps/mean_absorbed_ratio"][j])
-    ct = carrier_threshold(cfg, mode)
-    n = ct["n_th_measured_per_cm3"] if branch == "measured" else ct["n_th_model_per_cm3"]
-    if not math.isfinite(n):
-        return math.nan
-    coeffs = recombination_coefficients(measured(cfg, "n_th_per_cm3"), measured(cfg, "lifetime_ns"),
-                                        assumed(cfg, "k2_cm3_per_s"), assumed(cfg, "k3_cm6_per_s"))
-    i_abs = absorbed_irradiance_w_per_cm2(n, coeffs, float(mode["gain_layer_thickness_nm"]),
-                                          measured(cfg, "led_wavelength_nm"))
-    roll, _ = led_rolloff(cfg)
-    scale = 1.0 if led == "microcavity" else measured(cfg, "max_exitance_standard_w_per_cm2") / \
-        measured(cfg, "max_exitance_microcavity_w_per_cm2")
-    r = current_threshold(i_abs, ratio, exit_to_air(t, cfg), roll, scale, cfg)
-    return r["j_th_a_per_cm2"]
+def choice_alternatives(cfg: dict, tr: dict) -> list[tuple[str, str, dict]]:
+    """The modelling choices of the tornado: (name, label of the alternative, headline_jth kwargs or a
+    modified cfg under key 'cfg'). Alternatives a transfer file does not provide are skipped per device."""
+    alt_anchor = "carrier" if cfg["anchor"] != "carrier" else "optical"
+    alt_reading = "crystal_mean" if cfg["pump_reading"] == "spot" else "spot"
+    side = "above" if cfg["optical_pump_side"] == "below" else "below"
+    cfg_side = copy.deepcopy(cfg)
+    cfg_side["optical_pump_side"] = side
+    out = [("anchor", f"{alt_anchor} anchor", {"anchor": alt_anchor}),
+           ("reading", f"{alt_reading} reading", {"reading": alt_reading}),
+           ("multipass", "single pass", {"variant": "single_pass"}),
+           ("spectral resolution", "A averaged over the EL line first", {"variant": "el_averaged"}),
+           ("bond (single cavity)", "other bond", {"variant": "bond_other"}),
+           ("calibration layer", "microcavity I as given", {"variant": "calibration_as_given"}),
+           ("405 nm pump side", f"405 nm pump from {side}", {"cfg": cfg_side})]
+    return out
 
 
-def exit_to_air(t: dict, cfg: dict) -> float:
-    ratio = float(t["exit_to_air_power_ratio"])
-    if cfg["eqe_measured_in"] == "air" and not ratio > 0:
-        raise ConfigError([("threshold.eqe_measured_in", "is 'air' but the emission table has no "
-                                                          "intensity_air_per_sr (no exit/air power ratio)")])
-    return ratio
+def _variant_name(t: dict, variant: str) -> str | None:
+    """Resolve 'bond_other' to the stored bond variant that is not the production one; None if absent."""
+    if variant == "bond_other":
+        prod = str(t.get("_attrs", {}).get("bond", ""))
+        for v in ("bond_index_matched", "bond_air_gap"):
+            if f"device/variants/{v}/spot_absorbed_ratio" in t and not v.endswith(prod):
+                return v
+        return None
+    return variant if f"device/variants/{variant}/spot_absorbed_ratio" in t else None
 
 
-def threshold_study(cfg: dict, mode: dict, tr: dict, absorbed_fraction_405: float) -> tuple[dict, dict, dict]:
-    """All threshold numbers. Args: threshold config, mode scalars, transfer datasets per LED
-    (``tr['microcavity']``, ``tr['standard']``), A at 405 nm. Returns (datasets, units, attrs)."""
+def tornado(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[list[str], np.ndarray]:
+    """J_th of each device under each alternative choice and at each assumed input's range ends.
+
+    Returns (row labels, array [row, device, (low, high)] in A/cm^2; UNREACHABLE / NaN where
+    not reached / not applicable); the headline values are in ``headline``.
+    """
+    labels, rows = [], []
+    for name, label, kw in choice_alternatives(cfg, tr):
+        row = []
+        for dev, led in DEVICES.items():
+            k = dict(kw)
+            c = k.pop("cfg", cfg)
+            if "variant" in k:
+                v = _variant_name(tr[led], k["variant"])
+                if v is None:
+                    row.append([math.nan, math.nan])
+                    continue
+                k["variant"] = v
+            j = headline_jth(c, mode, tr, a405, dev, **k)
+            row.append([j, j])
+        labels.append(f"{name}: {label}")
+        rows.append(row)
+    for key, a in cfg["assumed"].items():
+        row = []
+        for dev in DEVICES:
+            pair = []
+            for which in ("min", "max"):
+                try:
+                    pair.append(headline_jth(_with_assumed(cfg, key, a[which]), mode, tr, a405, dev))
+                except ConfigError:
+                    pair.append(math.nan)
+            row.append(pair)
+        labels.append(f"{key}: {a['min']:g} .. {a['max']:g}")
+        rows.append(row)
+    return labels, np.array(rows, float)
+
+
+def threshold_study(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[dict, dict, dict]:
+    """All threshold numbers.
+
+    Args:
+        cfg: config['threshold'].
+        mode: mode scalars of microcavity II (MODE_KEYS).
+        tr: transfer datasets per LED (``tr['microcavity']``, ``tr['standard']``), with the
+            ``device/*``, ``sweep/*``, ``area/*`` datasets of the transfer step.
+        a405: absorbed fraction of normally incident 405 nm light in the crystal per side.
+    Returns:
+        (datasets, units, attributes).
+    """
     ds, units = {}, {}
-    ct = carrier_threshold(cfg, mode)
+
+    def put(key, value, unit):
+        ds[key] = np.asarray(value, float) if not isinstance(value, np.ndarray) else value
+        units[key] = unit
+
+    af = anchor_fluxes(cfg, mode, a405)
+    ct = af["carrier"]
     for k, v in ct.items():
-        ds[f"gain/{k}" if "per_cm3" not in k else f"n_th/{k}"] = np.array(v if math.isfinite(v) else UNREACHABLE)
-        units[f"gain/{k}" if "per_cm3" not in k else f"n_th/{k}"] = "1/cm" if "per_cm3" not in k else "cm^-3"
+        if "per_cm3" in k:
+            put(f"n_th/{k}", v if math.isfinite(v) else UNREACHABLE, "cm^-3 (-1: exponent overflow)")
+        else:
+            put(f"gain/{k}", v, "1/cm")
     for q in ("total", "mirror", "measured"):
-        ds[f"gain/Q_{q}"] = np.array(q_for(mode, q))
-        units[f"gain/Q_{q}"] = "1"
-    ds["gain/confinement_energy"] = np.array(float(mode["confinement_energy"]))
-    ds["gain/group_index"] = np.array(float(mode["group_index"]))
-    units["gain/confinement_energy"] = units["gain/group_index"] = "1"
+        put(f"gain/Q_{q}", q_for(mode, q), "1")
+    put("gain/confinement_energy", float(mode["confinement_energy"]), "1")
+    put("gain/group_index", float(mode["group_index"]), "1")
     roll, rms = led_rolloff(cfg)
     hv = photon_energy_ev(measured(cfg, "led_wavelength_nm"))
     j_max = measured(cfg, "max_current_density_a_per_cm2")
-    scale_std = measured(cfg, "max_exitance_standard_w_per_cm2") / measured(cfg, "max_exitance_microcavity_w_per_cm2")
-    ds.update({"eqe/eqe0": np.array(roll.eqe0), "eqe/j0_a_per_cm2": np.array(roll.j0_a_per_cm2),
-               "eqe/m": np.array(roll.m), "eqe/rms_log_residual": np.array(rms),
-               "eqe/j_peak_a_per_cm2": np.array(min(roll.j_peak_a_per_cm2(), 1e30)),
-               "eqe/exitance_at_j_max_model_w_per_cm2": np.array(float(roll.exitance_w_per_cm2(j_max, hv))),
-               "eqe/standard_scale": np.array(scale_std), "eqe/photon_energy_ev": np.array(hv)})
-    units.update({"eqe/eqe0": "1", "eqe/j0_a_per_cm2": "A/cm^2", "eqe/m": "1", "eqe/rms_log_residual": "1",
-                  "eqe/j_peak_a_per_cm2": "A/cm^2", "eqe/exitance_at_j_max_model_w_per_cm2": "W/cm^2",
-                  "eqe/standard_scale": "1", "eqe/photon_energy_ev": "eV"})
-    ds["pump/absorbed_fraction_405"] = np.array(absorbed_fraction_405)
-    units["pump/absorbed_fraction_405"] = "1 (normal incidence from the gap)"
-    i_abs = {}
-    for b in BRANCHES:
-        n = ct["n_th_measured_per_cm3"] if b == "measured" else ct["n_th_model_per_cm3"]
-        if not math.isfinite(n):
-            i_abs[b] = math.inf
-            continue
-        p = pump_threshold(cfg, mode, n, absorbed_fraction_405)
-        i_abs[b] = p["absorbed_irradiance_led_w_per_cm2"]
-        for k, v in p.items():
-            ds[f"pump/{b}/{k}"] = np.array(v)
-            units[f"pump/{b}/{k}"] = "W/cm^2" if "irradiance" in k else ("1/s" if k == "k1_per_s" else "cm^-3 s^-1")
+    for k, v, u in (("eqe0", roll.eqe0, "1"), ("j0_a_per_cm2", roll.j0_a_per_cm2, "A/cm^2"), ("m", roll.m, "1"),
+                    ("rms_log_residual", rms, "1"),
+                    ("exitance_at_j_max_model_w_per_cm2", float(roll.exitance_w_per_cm2(j_max, hv)), "W/cm^2"),
+                    ("standard_scale", led_scale(cfg, "standard"), "1"), ("photon_energy_ev", hv, "eV")):
+        put(f"eqe/{k}", v, u)
+    for side, a in a405.items():
+        put(f"pump/absorbed_fraction_405_{side}", float(a), f"1 (normal incidence from {side}, air entrance "
+                                                           "Fresnel loss included)")
+    put("pump/absorbed_fraction_405", af["absorbed_fraction_405"], "1 (the configured optical_pump_side)")
+    put("pump/optical_threshold_405_w_per_cm2", measured(cfg, "optical_threshold_w_per_cm2"),
+        "W/cm^2 (incident, measured)")
+    put("pump/anchor_factor_carrier_over_optical", af["anchor_factor_carrier_over_optical"], "1")
+    put("pump/agree/absorbed_fraction_405", af["agree_absorbed_fraction_405"],
+        "1 (A_405 that would make the optical anchor equal the carrier anchor)")
+    put("pump/agree/lifetime_ns", af["agree_lifetime_ns"], "ns (lifetime that would make the carrier anchor equal "
+                                                            "the optical one, linear recombination)")
+    put("pump/agree/n_th_per_cm3", af["agree_n_th_per_cm3"], "cm^-3 (N_th whose R(N) t equals the optical anchor)")
+    put("pump/k1_per_s", af["k1_per_s"], "1/s")
+    for an in ANCHORS:
+        f = af["flux"][an]
+        put(f"pump/{an}/absorbed_photon_flux_per_cm2_s", f if math.isfinite(f) else UNREACHABLE,
+            "1/(cm^2 s) absorbed photons at threshold (-1: none)")
+    headline_keys = {}
     for dev, led in DEVICES.items():
         t = tr[led]
-        e2a = exit_to_air(t, cfg)
-        scale = 1.0 if led == "microcavity" else scale_std
-        ds[f"devices/{dev}/exit_to_air_power_ratio"] = np.array(e2a)
-        units[f"devices/{dev}/exit_to_air_power_ratio"] = "1"
-        ratios = {"maps": {"spot": t["maps/spot_absorbed_ratio"], "crystal_mean": t["maps/mean_absorbed_ratio"]},
-                  "sweep": {"spot": t["sweep/spot_absorbed_ratio"], "crystal_mean": t["sweep/mean_absorbed_ratio"]},
-                  "area": {"spot": t["area/spot_absorbed_ratio"], "crystal_mean": t["area/mean_absorbed_ratio"]}}
-        for b in BRANCHES:
-            for rd in READINGS:
-                for where, arr in ((w, ratios[w][rd]) for w in ratios):
-                    flat = np.asarray(arr, float).ravel()
-                    j = np.empty(flat.size)
-                    need = np.empty(flat.size)
-                    for i, r in enumerate(flat):
-                        if math.isfinite(i_abs[b]):
-                            res = current_threshold(i_abs[b], r, e2a, roll, scale, cfg)
-                            j[i] = res["j_th_a_per_cm2"] if res["reachable"] else UNREACHABLE
-                            need[i] = res["exitance_needed_w_per_cm2"]
-                        else:
-                            j[i], need[i] = UNREACHABLE, 1e30
-                    key = f"jth/{dev}/{b}/{rd}/{where}"
-                    ds[key] = j.reshape(np.shape(arr))
-                    ds[f"exitance_needed/{dev}/{b}/{rd}/{where}"] = np.minimum(need, 1e30).reshape(np.shape(arr))
-                    units[key] = "A/cm^2 (-1: unreachable below threshold.measured.max_current_density)"
-                    units[f"exitance_needed/{dev}/{b}/{rd}/{where}"] = "W/cm^2 (in the medium the EQE refers to)"
-    ds["map_distance_um"] = tr["microcavity"]["map_distance_um"]
-    ds["distance_um"] = tr["microcavity"]["distance_um"]
-    ds["led_area_mm2"] = tr["microcavity"]["led_area_mm2"]
-    ds["area_distance_um"] = tr["microcavity"]["area_distance_um"]
-    units.update({"map_distance_um": "um", "distance_um": "um", "led_area_mm2": "mm^2", "area_distance_um": "um"})
-    # headline: dual cavity, threshold.distance_um, measured N_th, configured reading
-    jd = int(np.argmin(np.abs(ds["map_distance_um"] - cfg["distance_um"])))
-    # incident pump irradiance on the crystal at threshold at the LED wavelength: the absorbed
-    # irradiance over the local absorbed share (angle-weighted A of that LED's light at the spot)
-    for dev, led in DEVICES.items():
-        t = tr[led]
-        for rd, a_key, i_key in (("spot", "maps/spot_absorbed_ratio", "maps/spot_irradiance_ratio"),
-                                 ("crystal_mean", "maps/mean_absorbed_ratio", "maps/mean_irradiance_ratio")):
-            if i_key not in t:
-                continue
-            share = float(t[a_key][jd]) / float(t[i_key][jd])
-            for b in BRANCHES:
-                if math.isfinite(i_abs[b]) and share > 0:
-                    ds[f"pump/{b}/incident_irradiance_led_{dev}_{rd}_w_per_cm2"] = np.array(i_abs[b] / share)
-                    units[f"pump/{b}/incident_irradiance_led_{dev}_{rd}_w_per_cm2"] = "W/cm^2"
-            ds[f"devices/{dev}/absorbed_share_{rd}"] = np.array(share)
-            units[f"devices/{dev}/absorbed_share_{rd}"] = "1 (absorbed / incident pump at the LED wavelength)"
-    for dev in DEVICES:
+        put(f"devices/{dev}/distance_um", float(t["device/distance_um"]), "um (LED plane to crystal plane)")
+        put(f"devices/{dev}/exit_to_air_power_ratio", exit_to_air(t, cfg), "1")
+        put(f"devices/{dev}/absorbed_photon_energy_ev", photon_energy_absorbed_ev(t, cfg), "eV")
+        put(f"devices/{dev}/max_exitance_measured_w_per_cm2", measured(cfg, f"max_exitance_{led}_w_per_cm2"),
+            "W/cm^2 (paper, into air)")
         for rd in READINGS:
-            ds[f"headline/{dev}/{rd}_j_th_a_per_cm2"] = np.array(ds[f"jth/{dev}/measured/{rd}/maps"][jd])
-            units[f"headline/{dev}/{rd}_j_th_a_per_cm2"] = units[f"jth/{dev}/measured/{rd}/maps"]
-    # sensitivity (one input at a time over its range)
+            put(f"devices/{dev}/{rd}_absorbed_ratio", device_ratio(t, cfg, rd), "W/m^2 absorbed per W/m^2 of LED exitance")
+        for an in ANCHORS:
+            flux = af["flux"][an]
+            for rd in READINGS:
+                j, need = jth_array(flux, [device_ratio(t, cfg, rd)], t, led, cfg, roll)
+                put(f"jth/{dev}/{an}/{rd}/device", float(j[0]), UNREACHABLE_UNITS)
+                put(f"exitance_needed/{dev}/{an}/{rd}/device", float(min(need[0], 1e30)),
+                    "W/cm^2 in the medium the EQE refers to")
+                key = {"spot": "sweep/spot_absorbed_ratio", "crystal_mean": "sweep/crystal_mean_absorbed_ratio"}[rd]
+                j, _ = jth_array(flux, t[key], t, led, cfg, roll)
+                put(f"jth/{dev}/{an}/{rd}/sweep", j, UNREACHABLE_UNITS)
+                akey = {"spot": "area/spot_absorbed_ratio", "crystal_mean": "area/mean_absorbed_ratio"}[rd]
+                if akey in t:
+                    j, _ = jth_array(flux, t[akey], t, led, cfg, roll)
+                    put(f"jth/{dev}/{an}/{rd}/area", j, UNREACHABLE_UNITS + " [LED area, distance]")
+        put(f"sweep/{dev}/distance_um", np.asarray(t["sweep/distance_um"], float), "um")
+        if "led_area_mm2" in t:
+            put(f"area/{dev}/led_area_mm2", np.asarray(t["led_area_mm2"], float), "mm^2")
+            put(f"area/{dev}/distance_um", np.asarray(t["area_distance_um"], float), "um")
+        for v in ("single_pass", "el_averaged", "single_pass_el_averaged", "bond_index_matched", "bond_air_gap",
+                  "calibration_as_given"):
+            if f"device/variants/{v}/spot_absorbed_ratio" in t:
+                put(f"variants/{dev}/{v}/j_th_a_per_cm2",
+                    headline_jth(cfg, mode, tr, a405, dev, variant=v), UNREACHABLE_UNITS)
+                put(f"variants/{dev}/{v}/absorbed_ratio",
+                    device_ratio(t, cfg, cfg["pump_reading"], v), "W/m^2 per W/m^2 (headline reading)")
+        hk = f"headline/{dev}/j_th_a_per_cm2"
+        put(hk, float(ds[f"jth/{dev}/{cfg['anchor']}/{cfg['pump_reading']}/device"]), UNREACHABLE_UNITS)
+        put(f"headline/{dev}/exitance_needed_w_per_cm2",
+            float(ds[f"exitance_needed/{dev}/{cfg['anchor']}/{cfg['pump_reading']}/device"]),
+            "W/cm^2 (LED exitance the headline threshold needs, in the EQE's medium)")
+        headline_keys[dev] = hk
+    if all("ray_tracing/mean_irradiance_ratio" in tr[led] for led in DEVICES.values()):
+        for dev, led in DEVICES.items():
+            for k in ("coupling_efficiency", "mean_irradiance_ratio"):
+                put(f"ray_tracing/{dev}/{k}", float(tr[led][f"ray_tracing/{k}"]),
+                    "1 (paper's ray-tracing convention: exit-medium profile, straight rays, no Fresnel, no EQE)")
+        put("ray_tracing/power_density_ratio_dual_over_single",
+            float(tr["microcavity"]["ray_tracing/mean_irradiance_ratio"])
+            / float(tr["standard"]["ray_tracing/mean_irradiance_ratio"]),
+            "1 (mean irradiance on the crystal, equal LED power, each device at its own distance)")
+    jd, js = (float(ds[headline_keys[d]]) for d in DEVICES)
+    put("headline/ratio_single_over_dual", js / jd if jd > 0 and js > 0 else UNREACHABLE,
+        "1 (-1: a threshold not reached)")
+    labels, tab = tornado(cfg, mode, tr, a405)
+    applicable = np.isfinite(tab)
+    put("tornado/j_th_a_per_cm2", np.where(applicable, tab, 0.0),
+        "A/cm^2 [row, device (dual, single), (low, high)]; -1 unreachable; 0 where tornado/applicable is false")
+    ds["tornado/applicable"] = applicable
+    units["tornado/applicable"] = "bool: the alternative exists for this device (e.g. the bond only for the single cavity)"
+    # one-at-a-time sensitivity of every anchor to the assumed inputs (min, value, max)
     names = list(cfg["assumed"])
-    table = np.full((len(names), len(BRANCHES), 3), UNREACHABLE)  # J at min, value, max
+    sens = np.full((len(names), len(ANCHORS), 3), UNREACHABLE)
     for i, k in enumerate(names):
-        for bi, b in enumerate(BRANCHES):
+        for ai, an in enumerate(ANCHORS):
             for ci, which in enumerate(("min", "value", "max")):
                 try:
-                    jj = headline_jth(_with(cfg, k, cfg["assumed"][k][which]), mode, tr, "dual_cavity", b,
-                                      cfg["pump_reading"])
+                    jj = headline_jth(_with_assumed(cfg, k, cfg["assumed"][k][which]), mode, tr, a405,
+                                      "dual_cavity", anchor=an)
                 except ConfigError:
-                    jj = math.nan
-                table[i, bi, ci] = jj if math.isfinite(jj) else UNREACHABLE
-    ds["sensitivity/j_th_a_per_cm2"] = table
-    ds["sensitivity/parameter_min"] = np.array([cfg["assumed"][k]["min"] for k in names])
-    ds["sensitivity/parameter_value"] = np.array([cfg["assumed"][k]["value"] for k in names])
-    ds["sensitivity/parameter_max"] = np.array([cfg["assumed"][k]["max"] for k in names])
-    units["sensitivity/j_th_a_per_cm2"] = "A/cm^2 [parameter, branch (measured, model), (min, value, max)]; -1 unreachable"
-    attrs = {"sensitivity_parameters": json.dumps(names), "branches": json.dumps(BRANCHES),
-             "headline_reading": cfg["pump_reading"], "headline_distance_um": cfg["distance_um"],
-             "q_choice": cfg["q_choice"], "eqe_measured_in": cfg["eqe_measured_in"]}
+                    jj = UNREACHABLE
+                sens[i, ai, ci] = jj
+    put("sensitivity/j_th_a_per_cm2", sens, "A/cm^2 [parameter, anchor, (min, value, max)], dual cavity; "
+                                            "-1 unreachable")
+    for which in ("min", "value", "max"):
+        put(f"sensitivity/parameter_{which}", np.array([cfg["assumed"][k][which] for k in names]), "config units")
+    attrs = {"sensitivity_parameters": json.dumps(names), "anchors": json.dumps(ANCHORS),
+             "tornado_rows": json.dumps(labels), "devices": json.dumps(list(DEVICES)),
+             "headline_anchor": cfg["anchor"], "headline_reading": cfg["pump_reading"],
+             "q_choice": cfg["q_choice"], "eqe_measured_in": cfg["eqe_measured_in"],
+             "optical_pump_side": cfg["optical_pump_side"]}
     return ds, units, attrs
+
+
+# ---------------------------------------------------------------------------------------
+# the 405 nm absorbed share of the optical experiment
+# ---------------------------------------------------------------------------------------
+def absorbed_fraction_normal(stack, wavelength_nm: float, absorber_group: str, side: str) -> float:
+    """Share of a normally incident beam from air absorbed in the absorber (transfer matrix).
+
+    ``side`` = "below": the beam enters the stack's ``below`` medium from air first (one
+    air/medium Fresnel loss; the medium is thick, incoherent) and then the stack; "above": the
+    stack is lit from its ``above`` medium (air for microcavity II) directly.
+    """
+    from dataclasses import replace
+
+    from sims.materials import refractive_index
+    from sims.pump_absorption import absorption_tmm
+
+    wl_um = wavelength_nm / 1e3
+    if side == "above":
+        stack = replace(stack, below=stack.above, above=stack.below, layers=tuple(reversed(stack.layers)))
+    n0 = float(np.real(refractive_index(stack.below, wl_um)))
+    t_entry = 1.0 - ((n0 - 1.0) / (n0 + 1.0)) ** 2
+    return t_entry * float(absorption_tmm(stack, wl_um, [0.0], absorber_group)["A_crystal"][0])

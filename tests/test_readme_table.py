@@ -26,4 +26,16 @@ def test_render_and_update(tmp_path):
 def test_readme_has_the_generated_block():
     text = (REPO / "README.md").read_text()
     block = text.split(readme_table.START)[1].split(readme_table.END)[0]
-    assert block.strip().startswith("| quantity | value | unit |")
+    assert block.strip().startswith("| quantity |")
+
+
+def test_headline_table_puts_the_devices_side_by_side():
+    num = lambda v, src: {"value": v, "unit": "A/cm^2", "source": src, "description": "d"}
+    summary = {"numbers": {"jd": num(59.0, "t.h5:jth/dual"), "js": num(None, "t.h5:jth/single"),
+                           "r": num(3.5, "t.h5:ratio")},
+               "headline_table": [{"quantity": "J_th (HEADLINE)", "unit": "A/cm^2",
+                                   "columns": {"dual_cavity": "jd", "single_cavity": "js"}},
+                                  {"quantity": "ratio", "unit": "1", "columns": {"value": "r"}}]}
+    table = readme_table.render(summary)
+    assert "| J_th (HEADLINE) | 59 | not reached | A/cm^2 | `t.h5:jth/dual`; `t.h5:jth/single` |" in table
+    assert "| ratio | 3.5 |  | 1 | `t.h5:ratio` |" in table

@@ -87,16 +87,72 @@ def test_unreachable_threshold_is_nan_not_a_number(config):
     assert r["exitance_needed_w_per_cm2"] > r["exitance_available_max_w_per_cm2"]
 
 
-def _transfer(ratio: float) -> dict:
+def _transfer(ratio: float, distance_um: float) -> dict:
+    """Synthetic transfer datasets of one LED (the names the threshold step reads)."""
     md = np.array([50.0, 350.0])
     x = np.arange(-10.5, 11.0)
-    maps = np.full((2, x.size, x.size), ratio)
-    return {"map_distance_um": md, "distance_um": np.array([0.0, 50.0, 100.0]), "map_x_um": x, "map_y_um": x,
-            "absorbed_map": maps, "maps/spot_absorbed_ratio": np.full(2, ratio),
-            "maps/mean_absorbed_ratio": np.full(2, ratio / 2), "sweep/spot_absorbed_ratio": np.full(3, ratio),
-            "sweep/mean_absorbed_ratio": np.full(3, ratio / 2), "area/spot_absorbed_ratio": np.full((2, 2), ratio),
-            "area/mean_absorbed_ratio": np.full((2, 2), ratio / 2), "led_area_mm2": np.array([0.02, 0.1]),
-            "area_distance_um": md, "exit_to_air_power_ratio": np.array(1.2)}
+    d = np.array([distance_um, distance_um + 50.0, distance_um + 100.0])
+    out = {"device/distance_um": np.array(distance_um), "map_distance_um": md, "map_x_um": x, "map_y_um": x,
+           "absorbed_map": np.full((2, x.size, x.size), ratio),
+           "device/spot_absorbed_ratio": np.array(ratio), "device/crystal_mean_absorbed_ratio": np.array(ratio / 2),
+           "sweep/distance_um": d, "sweep/spot_absorbed_ratio": ratio / (1 + (d - d[0]) / 50),
+           "sweep/crystal_mean_absorbed_ratio": ratio / 2 / (1 + (d - d[0]) / 50),
+           "area/spot_absorbed_ratio": np.full((2, 2), ratio), "area/mean_absorbed_ratio": np.full((2, 2), ratio / 2),
+           "led_area_mm2": np.array([0.02, 0.1]), "area_distance_um": md, "exit_to_air_power_ratio": np.array(1.2),
+           "device/absorbed_photon_energy_ev": np.array(1.80),
+           "ray_tracing/coupling_efficiency": np.array(0.4), "ray_tracing/mean_irradiance_ratio": np.array(ratio)}
+    variants = [("single_pass", 0.7), ("el_averaged", 1.1)]
+    if distance_um >= 350:  # the single-cavity device: both bonds, index-matched configured
+        variants += [("bond_index_matched", 1.0), ("bond_air_gap", 0.3)]
+        out["_attrs"] = {"bond": "index_matched"}
+    for v, f in variants:
+        out[f"device/variants/{v}/spot_absorbed_ratio"] = np.array(ratio * f)
+        out[f"device/variants/{v}/crystal_mean_absorbed_ratio"] = np.array(ratio * f / 2)
+    return out
+
+
+A405 = {"below": 0.45, "above": 0.2}
+
+
+def test_optical_anchor_by_hand(config):
+    from sims.threshold import anchor_fluxes, optical_anchor_flux
+
+    # 6.6 W/cm^2 x 0.45 / (3.0614 eV x 1.602e-19 J/eV) = 6.056e18 photons / (cm^2 s)
+    by_hand = 6.6 * 0.45 / (1239.841984 / 405.0 * 1.602176634e-19)
+    assert optical_anchor_flux(6.6, 0.45, 405.0) == pytest.approx(by_hand, rel=1e-12)
+    assert by_hand == pytest.approx(6.056e18, rel=1e-3)
+    cfg = copy.deepcopy(config["threshold"])
+    af = anchor_fluxes(cfg, MODE, A405)
+    assert af["flux"]["optical"] == pytest.approx(by_hand, rel=1e-12)
+    # carrier route: R(N_th) t = N_th / tau t (k1 anchored): 3.9e16 / 134.7e-9 x 180e-7 = 5.21e18
+    assert af["flux"]["carrier"] == pytest.approx(3.9e16 / 134.7e-9 * 180e-7, rel=1e-9)
+    # "what would make them agree" closes the gap exactly
+    assert optical_anchor_flux(6.6, af["agree_absorbed_fraction_405"], 405.0) == pytest.approx(af["flux"]["carrier"])
+    cfg["measured"]["lifetime_ns"]["value"] = af["agree_lifetime_ns"]
+    cfg["assumed"]["k2_cm3_per_s"]["value"] = cfg["assumed"]["k3_cm6_per_s"]["value"] = 0.0
+    assert anchor_fluxes(cfg, MODE, A405)["flux"]["carrier"] == pytest.approx(af["flux"]["optical"], rel=1e-9)
+
+
+def test_side_of_the_405nm_pump_is_a_choice(config):
+    from sims.threshold import anchor_fluxes
+
+    cfg = copy.deepcopy(config["threshold"])
+    below = anchor_fluxes(cfg, MODE, A405)["flux"]["optical"]
+    cfg["optical_pump_side"] = "above"
+    assert anchor_fluxes(cfg, MODE, A405)["flux"]["optical"] == pytest.approx(below * 0.2 / 0.45, rel=1e-12)
+
+
+def test_absorbed_405nm_share_of_microcavity_ii(config):
+    from sims.stack import build_stack
+    from sims.threshold import absorbed_fraction_normal
+
+    st = build_stack(config, "microcavity_II")
+    a_below = absorbed_fraction_normal(st, 405.0, "crystal", "below")
+    a_above = absorbed_fraction_normal(st, 405.0, "crystal", "above")
+    assert 0 < a_below < 1 and 0 < a_above < 1
+    # a bare crystal film in air absorbs at most 1 - R - T; the entry loss is the air/NOA81 Fresnel factor
+    n = config["materials"]["NOA81"]["n"]
+    assert a_below <= 1 - ((n - 1) / (n + 1)) ** 2 + 1e-12
 
 
 def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
@@ -104,27 +160,55 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     from sims.summary import Entry, build_summary
 
     cfg = copy.deepcopy(config["threshold"])
-    tr = {"microcavity": _transfer(0.3), "standard": _transfer(1e-5)}  # standard: unreachable
-    ds, units, attrs = threshold_study(cfg, MODE, tr, 0.8)
-    assert ds["headline/single_cavity/spot_j_th_a_per_cm2"] == -1.0
-    jd = float(ds["headline/dual_cavity/spot_j_th_a_per_cm2"])
+    tr = {"microcavity": _transfer(0.3, 50.0), "standard": _transfer(1e-6, 350.0)}  # standard: unreachable
+    ds, units, attrs = threshold_study(cfg, MODE, tr, A405)
+    assert ds["headline/single_cavity/j_th_a_per_cm2"] == -1.0
+    assert ds["headline/ratio_single_over_dual"] == -1.0
+    assert ds["headline/single_cavity/exitance_needed_w_per_cm2"] > 28.5
+    jd = float(ds["headline/dual_cavity/j_th_a_per_cm2"])
     assert 0 < jd < 2500
-    # the spot and crystal-mean readings differ by the map ratio (2x) and J_th grows with it
-    assert float(ds["headline/dual_cavity/crystal_mean_j_th_a_per_cm2"]) > jd
+    assert jd == float(ds[f"jth/dual_cavity/{cfg['anchor']}/{cfg['pump_reading']}/device"])
+    # the crystal-mean reading is half the spot ratio here: more current
+    assert float(ds["jth/dual_cavity/optical/crystal_mean/device"]) > jd
+    # J_th grows with distance along the sweep (the ratio falls)
+    js = ds["jth/dual_cavity/optical/spot/sweep"]
+    assert np.all(np.diff(js[js > 0]) > 0)
+    # variants: a smaller absorbed ratio (single pass) needs more current
+    assert float(ds["variants/dual_cavity/single_pass/j_th_a_per_cm2"]) > jd
+    # ray-tracing power-density ratio at equal LED power
+    assert float(ds["ray_tracing/power_density_ratio_dual_over_single"]) == pytest.approx(0.3 / 1e-6)
     path = tmp_path / "threshold.h5"
     write_h5(path, ds, attrs, units)
-    s = build_summary([Entry("jd", str(path), "headline/dual_cavity/spot_j_th_a_per_cm2", "A/cm^2", "d"),
-                       Entry("js", str(path), "jth/single_cavity/measured/spot/maps", "A/cm^2", "s", 0),
-                       Entry("g", str(path), "gain/g_material_th_per_cm", "1/cm", "g"),
+    s = build_summary([Entry("jd", str(path), "headline/dual_cavity/j_th_a_per_cm2", "A/cm^2", "d"),
+                       Entry("js", str(path), "jth/single_cavity/optical/spot/device", "A/cm^2", "s"),
                        Entry("q", str(path), "@q_choice", "", "q")])
-    assert s["jd"]["value"] == jd and s["g"]["value"] == float(ds["gain/g_material_th_per_cm"])
+    assert s["jd"]["value"] == jd
     assert s["js"]["value"] is None and "not reached" in s["js"]["statement"]
     assert s["q"]["value"] == cfg["q_choice"]
-    json.dumps(s)  # serialisable
-    # sensitivity: every assumed input, both branches, min/value/max; the value column is the headline
-    tab = ds["sensitivity/j_th_a_per_cm2"]
-    assert tab.shape == (len(cfg["assumed"]), 2, 3)
-    assert np.allclose(tab[:, 0, 1], jd)
+    json.dumps(s)
+    # tornado: every choice and assumed input, both devices, low/high
+    rows = json.loads(attrs["tornado_rows"])
+    tab = ds["tornado/j_th_a_per_cm2"]
+    assert tab.shape == (len(rows), 2, 2) and len(rows) == 7 + len(cfg["assumed"])
+    app = ds["tornado/applicable"]
+    i = [k for k, r in enumerate(rows) if r.startswith("bond")][0]
+    assert not app[i, 0].any() and app[i, 1].all(), "the bond exists only for the single cavity"
+    i = [k for k, r in enumerate(rows) if r.startswith("multipass")][0]
+    assert tab[i, 0, 0] == float(ds["variants/dual_cavity/single_pass/j_th_a_per_cm2"])
+    # sensitivity: value column of each anchor is that anchor's dual-cavity J_th
+    sens = ds["sensitivity/j_th_a_per_cm2"]
+    assert sens.shape == (len(cfg["assumed"]), 3, 3)
+    assert np.allclose(sens[:, 0, 1], jd)
+
+
+def test_gain_model_anchor_moves_with_q_and_the_optical_anchor_does_not(config):
+    from sims.threshold import anchor_fluxes
+
+    cfg = copy.deepcopy(config["threshold"])
+    a = anchor_fluxes(cfg, MODE, A405)
+    b = anchor_fluxes(cfg, dict(MODE, Q_measured=MODE["Q_measured"] / 2), A405)
+    assert b["flux"]["gain_model"] > a["flux"]["gain_model"]
+    assert b["flux"]["optical"] == a["flux"]["optical"] and b["flux"]["carrier"] == a["flux"]["carrier"]
 
 
 def test_rate_equations_clamp_at_threshold_and_balance():
@@ -155,7 +239,9 @@ def test_rate_equations_clamp_at_threshold_and_balance():
     (("measured", "max_current_density_a_per_cm2", "value"), -1.0, "threshold.measured.max_current_density_a_per_cm2"),
     (("assumed", "g0_per_cm", "value"), 1e5, "threshold.assumed.g0_per_cm"),
     (("assumed", "k2_cm3_per_s", "value"), 1e-9, "threshold.assumed.k2_cm3_per_s"),
-    (("distance_um",), 120.0, "threshold.distance_um"),
+    (("q_choice",), "total", "threshold.q_choice"),
+    (("assumed", "n_tr_per_cm3", "max"), 5e16, "threshold.assumed.n_tr_per_cm3"),
+    (("measured", "optical_threshold_w_per_cm2", "value"), 0.0, "threshold.measured.optical_threshold_w_per_cm2"),
 ])
 def test_bad_threshold_inputs_name_the_key(config, path, value, key):
     bad = copy.deepcopy(config)
@@ -170,7 +256,7 @@ def test_bad_threshold_inputs_name_the_key(config, path, value, key):
     assert key in str(err.value)
 
 
-@pytest.mark.parametrize("missing", ["lifetime_ns", "n_th_per_cm3", "eqe_points"])
+@pytest.mark.parametrize("missing", ["lifetime_ns", "n_th_per_cm3", "eqe_points", "optical_threshold_w_per_cm2"])
 def test_missing_measured_input_names_the_key(config, missing):
     bad = copy.deepcopy(config)
     del bad["threshold"]["measured"][missing]

@@ -44,14 +44,17 @@ rule summary:
         standard="results/transfer/standard/transfer.h5",
         comparison="results/transfer/comparison.h5",
         threshold="results/threshold/threshold.h5",
+        modes_i=lambda w: f"results/cavity/{config['emission']['leds']['microcavity']['stack']}/modes.h5",
     output:
         json="results/summary.json",
     log:
         "logs/summary.log",
+    benchmark:
+        "benchmarks/summary.tsv"
     shell:
         "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
-        "--json {output.json} > {log} 2>&1"
+        "--modes-i {input.modes_i} --json {output.json} > {log} 2>&1"
 
 
 if TRANSFER_READY:

@@ -24,8 +24,24 @@ def fmt(value) -> str:
 
 
 def render(summary: dict) -> str:
+    """The headline table (two devices side by side) when the summary has one, else one row per number."""
+    nums = summary["numbers"]
+    if summary.get("headline_table"):
+        rows = ["| quantity | dual cavity | single cavity | unit | how it was obtained (file:dataset) |",
+                "|---|---|---|---|---|"]
+        for r in summary["headline_table"]:
+            cols = r["columns"]
+            cells = [nums[cols[c]] for c in ("dual_cavity", "single_cavity") if c in cols]
+            if len(cells) == 2:
+                vals = [fmt(c.get("value")) for c in cells]
+            else:
+                cells = [nums[n] for n in cols.values()]
+                vals = [" / ".join(fmt(c.get("value")) for c in cells), ""]
+            srcs = "; ".join(f"`{c.get('source', '')}`" for c in cells)
+            rows.append(f"| {r['quantity']} | {vals[0]} | {vals[1]} | {r['unit']} | {srcs} |")
+        return "\n".join(rows)
     rows = ["| quantity | value | unit | how it was obtained (file:dataset) |", "|---|---|---|---|"]
-    for name, entry in summary["numbers"].items():
+    for name, entry in nums.items():
         desc = entry.get("description", name).replace("|", "/")
         rows.append(f"| {desc} | {fmt(entry.get('value'))} | {entry.get('unit', '')} | `{entry.get('source', '')}` |")
     return "\n".join(rows)

@@ -1,5 +1,5 @@
-"""Entry: threshold gain, carrier density, pump irradiance and LED current at threshold,
-light-current curves and sensitivity -> HDF5 + figures (EQE fit, J_th, L-I, tornado)."""
+"""Entry: threshold of the two devices as built (anchors, readings, variants), light-current
+curves and the tornado -> HDF5 + figures (EQE fit, J_th vs distance, L-J, tornado) + tornado table."""
 
 import argparse
 import json
@@ -13,65 +13,67 @@ import numpy as np  # noqa: E402
 
 from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
 from sims.led_efficiency import photon_energy_ev  # noqa: E402
-from sims.pump_absorption import absorption_tmm  # noqa: E402
 from sims.rate_equations import output_power_w_per_cm2, photon_lifetime_s, steady_state  # noqa: E402
 from sims.stack import build_stack  # noqa: E402
-from sims.threshold import (DEVICES, assumed, carrier_threshold, exit_to_air, led_rolloff,  # noqa: E402
-                            measured, q_for, recombination_coefficients, threshold_study)
+from sims.threshold import (DEVICES, E_CHARGE, MODE_KEYS, absorbed_fraction_normal, assumed,  # noqa: E402
+                            carrier_threshold, device_ratio, exit_to_air, led_rolloff, led_scale, measured,
+                            photon_energy_absorbed_ev, q_for, recombination_coefficients, threshold_study)
 
 
 def read_mode(path):
     data, attrs = read_h5(path)
-    from sims.threshold import MODE_KEYS
-
     mode = {k: float(np.real(np.asarray(data[k]))) for k in MODE_KEYS if k in data}
     mode["mode_choice"] = attrs.get("mode_choice", "")
     return mode
 
 
+def read_transfer(path):
+    data, attrs = read_h5(path)
+    data["_attrs"] = attrs
+    return data
+
+
 def light_current(cfg, mode, tr, ds):
-    """L-I curves of both devices at the headline distance and reading (rate equations)."""
+    """L-J curves of both devices at their own distance and the headline reading (rate equations,
+    log gain with N_tr anchored so that g(N_th, measured) = g_th; the pump rate is normalised so
+    that threshold falls at the headline anchor's absorbed photon flux)."""
     ct = carrier_threshold(cfg, mode)
     g_th, n_meas = ct["g_material_th_per_cm"], ct["n_th_measured_per_cm3"]
     g0 = assumed(cfg, "g0_per_cm")
-    n_tr_eff = n_meas * math.exp(-g_th / g0)
     coeffs = recombination_coefficients(n_meas, measured(cfg, "lifetime_ns"), assumed(cfg, "k2_cm3_per_s"),
                                         assumed(cfg, "k3_cm6_per_s"))
-    lam = mode["lasing_wavelength_nm"]
+    lam, t_nm = mode["lasing_wavelength_nm"], mode["gain_layer_thickness_nm"]
     tau_p = photon_lifetime_s(q_for(mode, cfg["q_choice"]), lam)
     tau_m = photon_lifetime_s(mode["Q_mirror"], lam)
-    t_nm = mode["gain_layer_thickness_nm"]
     roll, _ = led_rolloff(cfg)
     hv_led = photon_energy_ev(measured(cfg, "led_wavelength_nm"))
-    j_max = measured(cfg, "max_current_density_a_per_cm2")
-    J = np.logspace(np.log10(cfg["rate_equations"]["current_min_a_per_cm2"]), np.log10(j_max),
-                    cfg["rate_equations"]["n_points"])
+    J = np.logspace(np.log10(cfg["rate_equations"]["current_min_a_per_cm2"]),
+                    np.log10(measured(cfg, "max_current_density_a_per_cm2")), cfg["rate_equations"]["n_points"])
+    r_th = float(coeffs[0] * n_meas + coeffs[1] * n_meas ** 2 + coeffs[2] * n_meas ** 3)
+    flux_th = float(ds[f"pump/{cfg['anchor']}/absorbed_photon_flux_per_cm2_s"])
     out, units = {"li/current_density_a_per_cm2": J}, {"li/current_density_a_per_cm2": "A/cm^2"}
-    jd = int(np.argmin(np.abs(tr["microcavity"]["map_distance_um"] - cfg["distance_um"])))
-    key = "maps/spot_absorbed_ratio" if cfg["pump_reading"] == "spot" else "maps/mean_absorbed_ratio"
-    scale_std = measured(cfg, "max_exitance_standard_w_per_cm2") / measured(cfg, "max_exitance_microcavity_w_per_cm2")
     for dev, led in DEVICES.items():
         t = tr[led]
         e2a = exit_to_air(t, cfg) if cfg["eqe_measured_in"] == "air" else 1.0
-        p_exit = roll.exitance_w_per_cm2(J, hv_led, 1.0 if led == "microcavity" else scale_std) * e2a
-        i_abs = float(t[key][jd]) * p_exit
-        G = i_abs / (hv_led * 1.602176634e-19 * t_nm * 1e-7)
-        ss = steady_state(G, g0_per_cm=g0, n_tr_per_cm3=n_tr_eff, gamma=mode["confinement_energy"],
-                          group_index=mode["group_index"], tau_p_s=tau_p, coeffs=coeffs,
-                          beta=assumed(cfg, "beta_spontaneous"))
-        out[f"li/{dev}/absorbed_irradiance_w_per_cm2"] = i_abs
+        p_exit = roll.exitance_w_per_cm2(J, hv_led, led_scale(cfg, led)) * e2a
+        flux = device_ratio(t, cfg, cfg["pump_reading"]) * p_exit / (photon_energy_absorbed_ev(t, cfg) * E_CHARGE)
+        G = r_th * flux / flux_th
+        ss = steady_state(G, g0_per_cm=g0, n_tr_per_cm3=n_meas * math.exp(-g_th / g0),
+                          gamma=mode["confinement_energy"], group_index=mode["group_index"], tau_p_s=tau_p,
+                          coeffs=coeffs, beta=assumed(cfg, "beta_spontaneous"))
+        out[f"li/{dev}/absorbed_photon_flux_per_cm2_s"] = flux
         out[f"li/{dev}/carrier_density_per_cm3"] = ss["N_per_cm3"]
         out[f"li/{dev}/output_w_per_cm2"] = output_power_w_per_cm2(ss["S_per_cm3"], t_nm, mode["confinement_energy"],
                                                                    lam, tau_m)
-        units.update({f"li/{dev}/absorbed_irradiance_w_per_cm2": "W/cm^2", f"li/{dev}/carrier_density_per_cm3": "cm^-3",
+        units.update({f"li/{dev}/absorbed_photon_flux_per_cm2_s": "1/(cm^2 s)",
+                      f"li/{dev}/carrier_density_per_cm3": "cm^-3",
                       f"li/{dev}/output_w_per_cm2": "W/cm^2 (laser output through the mirrors per crystal area)"})
-    out["li/n_tr_anchored_per_cm3"] = np.array(n_tr_eff)
     out["li/photon_lifetime_s"] = np.array(tau_p)
-    units.update({"li/n_tr_anchored_per_cm3": "cm^-3", "li/photon_lifetime_s": "s"})
+    units["li/photon_lifetime_s"] = "s"
     return out, units
 
 
-def figures(cfg, ds, out_dir):
+def figures(cfg, ds, attrs, out_dir):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -91,8 +93,8 @@ def figures(cfg, ds, out_dir):
     ax[0].set_xlabel("J (A/cm$^2$)")
     ax[0].set_ylabel("EQE (%)")
     ax[0].legend(fontsize=7)
-    for led, sc, c in (("microcavity", 1.0, "C3"), ("standard", float(ds["eqe/standard_scale"]), "C0")):
-        ax[1].plot(J, roll.exitance_w_per_cm2(J, hv, sc), c + "-", label=f"{led}: P(J) = EQE J h nu / e")
+    for led, c in (("microcavity", "C3"), ("standard", "C0")):
+        ax[1].plot(J, roll.exitance_w_per_cm2(J, hv, led_scale(cfg, led)), c + "-", label=f"{led}: P(J) = EQE J h nu / e")
         ax[1].plot([j_max], [measured(cfg, f"max_exitance_{led}_w_per_cm2")], c + "o", label=f"{led}: paper, max")
     ax[1].axvline(j_max, color="0.5", ls=":", label="J_max (paper)")
     ax[1].set_xscale("log")
@@ -103,26 +105,30 @@ def figures(cfg, ds, out_dir):
     save_figure(fig, out_dir / "eqe_fit.png")
 
     fig, ax = plt.subplots(1, 2, figsize=(11, 4.2))
-    d = ds["distance_um"]
     for dev, c in (("dual_cavity", "C3"), ("single_cavity", "C0")):
+        d = ds[f"sweep/{dev}/distance_um"]
         for rd, ls in (("spot", "-"), ("crystal_mean", "--")):
-            for b, mk in (("measured", ""), ("model", ".")):
-                y = np.where(ds[f"jth/{dev}/{b}/{rd}/sweep"] > 0, ds[f"jth/{dev}/{b}/{rd}/sweep"], np.nan)
-                ax[0].plot(d, y, c + ls + mk, ms=3, lw=1.2 if b == "measured" else 0.6,
-                           label=f"{dev}, {rd}, N_th {b}")
-        a = ds["led_area_mm2"]
-        for k, dd in enumerate(ds["area_distance_um"]):
-            y = ds[f"jth/{dev}/measured/{cfg['pump_reading']}/area"][:, k]
-            ax[1].plot(a, np.where(y > 0, y, np.nan), c + ("-o" if k == 0 else "--s"), ms=4,
-                       label=f"{dev}, d = {dd:g} um")
+            for an, mk, lw in (("optical", "", 1.4), ("carrier", ".", 0.6)):
+                y = ds[f"jth/{dev}/{an}/{rd}/sweep"]
+                ax[0].plot(d, np.where(y > 0, y, np.nan), c + ls + mk, ms=3, lw=lw, label=f"{dev}, {rd}, {an} anchor")
+        d0 = float(ds[f"devices/{dev}/distance_um"])
+        j0 = float(ds[f"headline/{dev}/j_th_a_per_cm2"])
+        if j0 > 0:
+            ax[0].plot([d0], [j0], c + "*", ms=12, label=f"{dev} as built, d = {d0:g} um")
+        if f"area/{dev}/led_area_mm2" in ds:
+            a = ds[f"area/{dev}/led_area_mm2"]
+            for k, dd in enumerate(ds[f"area/{dev}/distance_um"]):
+                y = ds[f"jth/{dev}/{cfg['anchor']}/{cfg['pump_reading']}/area"][:, k]
+                ax[1].plot(a, np.where(y > 0, y, np.nan), c + ("-o" if k == 0 else "--s"), ms=4,
+                           label=f"{dev}, d = {dd:g} um")
     for a_ in ax:
         a_.axhline(j_max, color="0.4", ls=":", label="J_max = 2.5 kA/cm$^2$ (paper)")
         a_.set_yscale("log")
-        a_.set_ylabel("J_th (A/cm$^2$); gaps: unreachable")
+        a_.set_ylabel("J_th (A/cm$^2$); gaps: not reached")
         a_.legend(fontsize=6)
-    ax[0].set_xlabel("coupling distance d (um)")
+    ax[0].set_xlabel("LED-crystal distance d (um): gap (dual), substrate (single)")
     ax[1].set_xscale("log")
-    ax[1].set_xlabel(f"LED area (mm$^2$), {cfg['pump_reading']} reading, N_th measured")
+    ax[1].set_xlabel(f"LED area (mm$^2$), {cfg['pump_reading']} reading, {cfg['anchor']} anchor")
     fig.tight_layout()
     save_figure(fig, out_dir / "jth.png")
 
@@ -130,54 +136,57 @@ def figures(cfg, ds, out_dir):
     J = ds["li/current_density_a_per_cm2"]
     for dev, c in (("dual_cavity", "C3"), ("single_cavity", "C0")):
         ax.loglog(J, np.maximum(ds[f"li/{dev}/output_w_per_cm2"], 1e-12), c + "-", label=dev)
-        jt = float(ds[f"headline/{dev}/{cfg['pump_reading']}_j_th_a_per_cm2"])
+        jt = float(ds[f"headline/{dev}/j_th_a_per_cm2"])
         if jt > 0:
             ax.axvline(jt, color=c, ls=":", lw=0.8)
     ax.set_xlabel("LED current density J (A/cm$^2$)")
     ax.set_ylabel("laser output (W/cm$^2$ of crystal)")
-    ax.set_title(f"rate equations, d = {cfg['distance_um']:g} um, beta = {assumed(cfg, 'beta_spontaneous'):g}", fontsize=9)
+    ax.set_title(f"rate equations at each device's distance, {cfg['anchor']} anchor, "
+                 f"beta = {assumed(cfg, 'beta_spontaneous'):g}", fontsize=8)
     ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, out_dir / "light_current.png")
 
-    names = json.loads(ds["_attrs"]["sensitivity_parameters"])
-    tab = ds["sensitivity/j_th_a_per_cm2"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-    for bi, b in enumerate(("measured", "model")):
-        ax = axes[bi]
-        base = tab[0, bi, 1]
-        for i, k in enumerate(names):
-            lo, hi = tab[i, bi, 0], tab[i, bi, 2]
-            for v, c in ((lo, "C0"), (hi, "C3")):
-                if v > 0 and base > 0:
-                    ax.barh(i, v - base, left=base, color=c, alpha=0.7)
-                elif base > 0:
-                    ax.text(base, i, "  unreachable", va="center", fontsize=7, color=c)
-        ax.axvline(base, color="k", lw=0.8)
-        ax.set_yticks(range(len(names)))
-        ax.set_yticklabels(names, fontsize=7)
-        ax.set_xlabel("J_th (A/cm$^2$), blue: min, red: max of the range")
-        ax.set_title(f"dual cavity, d = {cfg['distance_um']:g} um, N_th {b}" +
-                     ("" if base > 0 else " (unreachable at default)"), fontsize=9)
+    rows = json.loads(attrs["tornado_rows"])
+    tab = np.where(ds["tornado/applicable"], ds["tornado/j_th_a_per_cm2"], np.nan)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.32 * len(rows) + 1.5))
+    for di, dev in enumerate(DEVICES):
+        ax = axes[di]
+        base = float(ds[f"headline/{dev}/j_th_a_per_cm2"])
+        for i in range(len(rows)):
+            for v, col in ((tab[i, di, 0], "C0"), (tab[i, di, 1], "C3")):
+                if np.isnan(v):
+                    ax.text(base if base > 0 else 1, i, "  n/a", va="center", fontsize=6, color="0.5")
+                elif v > 0 and base > 0:
+                    ax.barh(i, v - base, left=base, color=col, alpha=0.6)
+                else:
+                    ax.text(base if base > 0 else 1, i, "  not reached", va="center", fontsize=6, color=col)
+        if base > 0:
+            ax.axvline(base, color="k", lw=0.8)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels(rows if di == 0 else [""] * len(rows), fontsize=6)
+        ax.set_xscale("log")
+        ax.set_xlabel("J_th (A/cm$^2$); blue: alternative / range min, red: range max")
+        ax.set_title(f"{dev} at {float(ds[f'devices/{dev}/distance_um']):g} um: headline " +
+                     (f"{base:.0f} A/cm$^2$" if base > 0 else "not reached"), fontsize=9)
     fig.tight_layout()
     save_figure(fig, out_dir / "sensitivity.png")
 
 
-def write_sensitivity_table(cfg, ds, path):
-    """Markdown table of J_th (dual cavity, headline distance and reading) at each input's range ends."""
-    names = json.loads(ds["_attrs"]["sensitivity_parameters"])
-    tab = ds["sensitivity/j_th_a_per_cm2"]
-    fmt = lambda v: f"{v:.0f}" if v > 0 else "unreachable"
-    lines = [f"J_th (A/cm^2) of the dual-cavity device at d = {cfg['distance_um']:g} um, {cfg['pump_reading']} reading, "
-             "one ASSUMED input varied at a time", "",
-             "| input | min | value | max | J_th(min), N_th meas. | J_th(max), N_th meas. | J_th(min), gain model | "
-             "J_th(max), gain model |", "|---|---|---|---|---|---|---|---|"]
-    for i, k in enumerate(names):
-        a = cfg["assumed"][k]
-        lines.append(f"| {k} | {a['min']:g} | {a['value']:g} | {a['max']:g} | {fmt(tab[i, 0, 0])} | {fmt(tab[i, 0, 2])} | "
-                     f"{fmt(tab[i, 1, 0])} | {fmt(tab[i, 1, 2])} |")
-    lines += ["", f"Default: {fmt(tab[0, 0, 1])} (N_th measured), {fmt(tab[0, 1, 1])} (gain model)."]
-    write_text(path, "\n".join(lines) + "\n")
+def tornado_table(cfg, ds, attrs):
+    """Markdown: J_th of each device under each alternative choice and assumed-input range end."""
+    rows = json.loads(attrs["tornado_rows"])
+    tab = np.where(ds["tornado/applicable"], ds["tornado/j_th_a_per_cm2"], np.nan)
+    fmt = lambda v: "n/a" if np.isnan(v) else (f"{v:.0f}" if v > 0 else "not reached")
+    hd = [fmt(float(ds[f"headline/{d}/j_th_a_per_cm2"])) for d in DEVICES]
+    lines = [f"J_th (A/cm^2) of each device at its own distance; headline: {cfg['anchor']} anchor, "
+             f"{cfg['pump_reading']} reading (dual cavity {hd[0]}, single cavity {hd[1]}). One choice or ASSUMED "
+             "input changed at a time.", "",
+             "| choice / input | dual: alternative or min | dual: max | single: alternative or min | single: max |",
+             "|---|---:|---:|---:|---:|"]
+    for i, r in enumerate(rows):
+        lines.append(f"| {r} | {fmt(tab[i, 0, 0])} | {fmt(tab[i, 0, 1])} | {fmt(tab[i, 1, 0])} | {fmt(tab[i, 1, 1])} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
@@ -193,11 +202,11 @@ def main(argv=None):
     cfg = s["threshold"]
     with Timer() as timer:
         mode = read_mode(args.modes)
-        tr = {"microcavity": read_h5(args.microcavity)[0], "standard": read_h5(args.standard)[0]}
+        tr = {"microcavity": read_transfer(args.microcavity), "standard": read_transfer(args.standard)}
         stack = build_stack(s, s["absorber_stack"]).with_thickness(s["absorber_layer"],
                                                                    mode["gain_layer_thickness_nm"] / 1e3)
-        a405 = float(absorption_tmm(stack, measured(cfg, "optical_pump_wavelength_nm") / 1e3, [0.0],
-                                    s["absorber_layer"])["A_crystal"][0])
+        a405 = {side: absorbed_fraction_normal(stack, measured(cfg, "optical_pump_wavelength_nm"),
+                                               s["absorber_layer"], side) for side in ("below", "above")}
         ds, units, attrs = threshold_study(cfg, mode, tr, a405)
         li, li_units = light_current(cfg, mode, tr, ds)
         ds.update(li)
@@ -205,15 +214,15 @@ def main(argv=None):
     attrs.update({"modes_file": args.modes, "mode_choice": mode["mode_choice"], "transfer_files":
                   json.dumps([args.microcavity, args.standard])})
     write_h5(args.h5, ds, provenance(s, timer.seconds, **attrs), units)
-    ds["_attrs"] = attrs
-    figures(cfg, ds, Path(args.fig_dir))
-    write_sensitivity_table(cfg, ds, Path(args.fig_dir) / "sensitivity.md")
+    figures(cfg, ds, attrs, Path(args.fig_dir))
+    write_text(Path(args.fig_dir) / "sensitivity.md", tornado_table(cfg, ds, attrs))
     for dev in DEVICES:
-        for rd in ("spot", "crystal_mean"):
-            j = float(ds[f"headline/{dev}/{rd}_j_th_a_per_cm2"])
-            print(f"{dev}, {rd}: J_th = " + (f"{j:.1f} A/cm^2" if j > 0 else "unreachable below J_max"))
-    print(f"g_th (Q {cfg['q_choice']}) = {float(ds['gain/g_material_th_per_cm']):.1f} /cm; N_th model "
-          f"{float(ds['n_th/n_th_model_per_cm3']):.3g} cm^-3; measured {float(ds['n_th/n_th_measured_per_cm3']):.3g}")
+        j = float(ds[f"headline/{dev}/j_th_a_per_cm2"])
+        print(f"{dev} at {float(ds[f'devices/{dev}/distance_um']):g} um ({cfg['anchor']} anchor, {cfg['pump_reading']}): "
+              + (f"J_th = {j:.1f} A/cm^2" if j > 0 else
+                 f"not reached (needs {float(ds[f'headline/{dev}/exitance_needed_w_per_cm2']):.3g} W/cm^2)"))
+    print(f"anchor factor carrier/optical = {float(ds['pump/anchor_factor_carrier_over_optical']):.3f}; "
+          f"A_405 = {float(ds['pump/absorbed_fraction_405']):.3f}")
 
 
 if __name__ == "__main__":
