@@ -154,12 +154,12 @@ def test_sweep_points_share_one_group_job(slurm_cluster, tmp_path):
     repo = copy_repo(tmp_path / "repo")
     (repo / "sweep.yaml").write_text(yaml.safe_dump(
         {"emission": {"engine": "tmm"},
-         "sweeps": {"coupling_distance": {"key": "threshold.distance_um", "values": [50, 350]}}}))
+         "sweeps": {"optical_threshold": {"key": "threshold.measured.optical_threshold_w_per_cm2.value", "values": [6.6, 13.2]}}}))
     conf = ["--configfile", "presets/quick.yaml", "sweep.yaml"]
     res = run(repo, "results/threshold/threshold.h5", "--cores", "2", *conf)  # the main chain, locally
     assert res.returncode == 0, res.stderr[-3000:]
     env = slurm_env()
-    res = run(repo, "results/sweeps/coupling_distance/sweep.h5", "--workflow-profile", "profiles/slurm",
+    res = run(repo, "results/sweeps/optical_threshold/sweep.h5", "--workflow-profile", "profiles/slurm",
               "--slurm-no-account", *conf, env=env)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-5000:]
@@ -167,9 +167,9 @@ def test_sweep_points_share_one_group_job(slurm_cluster, tmp_path):
     assert len(submitted) == 2, submitted  # the two points' thresholds together, then the gather
     assert sum("group_sweep_1d" in line for line in submitted) == 1, submitted
     main, _ = read_h5(repo / "results/threshold/threshold.h5")
-    point, _ = read_h5(repo / "results/sweeps/coupling_distance/p00/threshold/threshold.h5")
+    point, _ = read_h5(repo / "results/sweeps/optical_threshold/p00/threshold/threshold.h5")
     for dev in ("dual_cavity", "single_cavity"):
-        key = f"headline/{dev}/spot_j_th_a_per_cm2"
+        key = f"headline/{dev}/j_th_a_per_cm2"
         assert point[key] == main[key], key
 
 

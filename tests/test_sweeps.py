@@ -30,7 +30,7 @@ def test_point_config_sets_one_key_and_drops_sweeps(config):
     ({"key": "layers.crystal.material", "values": [1]}, "sweeps.s.key", "only numeric keys"),
     ({"key": "layers.crystal.thickness_nm", "values": [180, -5]}, "sweeps.s.values[1]", "layers.crystal.thickness_nm"),
     ({"key": "mirrors.dbr3.pairs", "values": [0]}, "sweeps.s.values[0]", "mirrors.dbr3.pairs"),
-    ({"key": "threshold.distance_um", "values": [50, 50]}, "sweeps.s.values", "repeat"),
+    ({"key": "threshold.measured.optical_threshold_w_per_cm2.value", "values": [6.6, 6.6]}, "sweeps.s.values", "repeat"),
 ])
 def test_bad_sweep_names_the_key(config, sweep, key, reason):
     with pytest.raises(ConfigError) as exc:
@@ -54,14 +54,14 @@ def test_bad_sweep_stops_the_workflow_before_any_rule(tmp_path):
 # matrix (2.1 nm at 400 px/um), and the analysis stops with a clear error instead.)
 SWEEPS = {"emission": {"engine": "tmm"},
           "sweeps": {"crystal_thickness": {"key": "layers.crystal.thickness_nm", "values": [160, 190]},
-                     "coupling_distance": {"key": "threshold.distance_um", "values": [50, 350]}}}
+                     "optical_threshold": {"key": "threshold.measured.optical_threshold_w_per_cm2.value", "values": [6.6, 13.2]}}}
 
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     repo = copy_repo(tmp_path_factory.mktemp("sweep"))
     (repo / "sweep.yaml").write_text(yaml.safe_dump(SWEEPS))
-    targets = ["results/sweeps/crystal_thickness/sweep.h5", "results/sweeps/coupling_distance/sweep.h5",
+    targets = ["results/sweeps/crystal_thickness/sweep.h5", "results/sweeps/optical_threshold/sweep.h5",
                "results/threshold/threshold.h5"]
     planned = jobs_planned(repo, targets, "--configfile", "presets/quick.yaml", "sweep.yaml")
     out = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *targets, "--configfile",
@@ -74,7 +74,7 @@ def swept(tmp_path_factory):
 def test_only_the_steps_a_point_changes_are_planned(swept):
     _, planned = swept
     # crystal thickness: mode analysis, pump absorption, 2 transfers, threshold per point;
-    # distance: the threshold only; the LED emission of the main run serves every point
+    # optical threshold: the threshold only; the LED emission of the main run serves every point
     assert planned.count("sweep_cavity_modes") == 2
     assert planned.count("sweep_pump_absorption") == 2
     assert planned.count("sweep_transfer") == 4
@@ -83,16 +83,16 @@ def test_only_the_steps_a_point_changes_are_planned(swept):
     assert "sweep_emission" not in planned
 
 
-def test_distance_point_equals_the_main_chain(swept):
+def test_threshold_only_point_equals_the_main_chain(swept):
     repo, _ = swept
     main, _ = read_h5(repo / "results/threshold/threshold.h5")
-    point, _ = read_h5(repo / "results/sweeps/coupling_distance/p00/threshold/threshold.h5")
+    point, _ = read_h5(repo / "results/sweeps/optical_threshold/p00/threshold/threshold.h5")
     for dev in ("dual_cavity", "single_cavity"):
-        key = f"headline/{dev}/spot_j_th_a_per_cm2"
+        key = f"headline/{dev}/j_th_a_per_cm2"
         assert point[key] == main[key], key
-    far, _ = read_h5(repo / "results/sweeps/coupling_distance/p01/threshold/threshold.h5")
-    j50, j350 = main["headline/dual_cavity/spot_j_th_a_per_cm2"], far["headline/dual_cavity/spot_j_th_a_per_cm2"]
-    assert j350 == -1 or j350 > j50, "less light reaches the crystal from farther away"
+    far, _ = read_h5(repo / "results/sweeps/optical_threshold/p01/threshold/threshold.h5")
+    j1, j2 = main["headline/dual_cavity/j_th_a_per_cm2"], far["headline/dual_cavity/j_th_a_per_cm2"]
+    assert j2 == -1 or j2 > j1, "a crystal that needs twice the pump needs more LED current"
 
 
 def test_crystal_thickness_sweep_moves_the_mode(swept):

@@ -2,9 +2,9 @@
 
 Per point: the lasing mode of microcavity II (wavelength, Q_total, energy confinement) from
 the modes file the point used, the share of the LED pump absorbed in the crystal at normal
-incidence (tmm), the coupling efficiency of the microcavity PeLED at the headline distance,
-and the headline threshold current densities of both devices (N_th measured, both pump
-readings; and N_th from the ASSUMED gain model, the branch that responds to Q). Unreachable thresholds are stored as -1 and shown as "unreachable".
+incidence (tmm), the coupling efficiency of the microcavity PeLED at its device distance, and the threshold
+current densities of both devices at their own distances (headline anchor, both pump
+readings; and the gain-model anchor, the one that responds to Q and confinement). Unreachable thresholds are stored as -1 and shown as "unreachable".
 """
 
 import argparse
@@ -40,16 +40,15 @@ def gather(settings: dict, thresholds, modes, absorptions, transfers) -> tuple[d
             ds[k][i] = float(np.real(m[k]))
         a, _ = read_h5(absorptions[i])
         ds["pump_absorbed_fraction_normal"][i] = float(a["tmm/A_crystal"][0])
-        t, tattrs = read_h5(transfers[i])
+        t, _ = read_h5(transfers[i])
         th, thattrs = read_h5(thresholds[i])
-        hd = float(thattrs["headline_distance_um"])
-        ds["coupling_efficiency_microcavity"][i] = float(np.interp(hd, t["distance_um"], t["sweep/coupling_efficiency"]))
-        j = int(np.argmin(np.abs(np.asarray(th["map_distance_um"]) - hd)))
+        anchor = str(thattrs["headline_anchor"])
+        ds["coupling_efficiency_microcavity"][i] = float(t["device/coupling_efficiency"])
         for dev in DEVICES:
             for rd in READINGS:
-                ds[f"j_th/{dev}/{rd}_a_per_cm2"][i] = float(th[f"headline/{dev}/{rd}_j_th_a_per_cm2"])
-            # N_th from the gain model: the branch that responds to Q and confinement
-            ds[f"j_th_gain_model/{dev}/spot_a_per_cm2"][i] = float(th[f"jth/{dev}/model/spot/maps"][j])
+                ds[f"j_th/{dev}/{rd}_a_per_cm2"][i] = float(th[f"jth/{dev}/{anchor}/{rd}/device"])
+            # N_th from the gain model: the anchor that responds to Q and confinement
+            ds[f"j_th_gain_model/{dev}/spot_a_per_cm2"][i] = float(th[f"jth/{dev}/gain_model/spot/device"])
     units = {"value": settings.get("unit", ""), "lasing_wavelength_nm": "nm", "Q_total": "1", "confinement_energy": "1",
              "gain_layer_thickness_nm": "nm", "pump_absorbed_fraction_normal": "1",
              "coupling_efficiency_microcavity": "1"}
