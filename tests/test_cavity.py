@@ -165,7 +165,8 @@ def test_tmm_profile_and_confinement_full_spacer():
 
 def test_calibration_puts_mode_on_target(config):
     cfg = copy.deepcopy(config)
-    cal = dict(cfg["cavity"]["calibration"], parameter="gain_layer_thickness", target_wavelength_nm=803)
+    cal = dict(cfg["cavity"]["calibration"]["stacks"]["microcavity_II"], parameter="gain_layer_thickness",
+               target_wavelength_nm=803)
     out = C.calibrate(cfg, "microcavity_II", cal)
     assert abs(out["wavelength_um"] * 1e3 - 803) < 0.01
     assert 100 < out["value"] < 180
