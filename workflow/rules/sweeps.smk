@@ -89,7 +89,10 @@ def sweep_changes_emission(sweep, led):
 
 
 def emission_path(w, led):
-    if not sweep_changes_emission(w.sweep, led):
+    """The main run's emission unless the sweep changes this LED and the point's settings (with the
+    sweep's calibration policy) differ from the main run's (an uncalibrated LED at the main value
+    keeps the main output)."""
+    if not sweep_changes_emission(w.sweep, led) or sweep_emission_settings(w.sweep, w.point, led) == emission_settings(led):
         return f"results/emission/{led}/emission.h5"
     return f"{point_dir(w)}/emission/{led}/emission.h5"
 
