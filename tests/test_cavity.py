@@ -463,3 +463,22 @@ def test_confinement_energy_against_standing_wave_closed_form(t_frac):
     assert rel_err(conf["confinement_energy"], expected) < 2e-3
     # Gamma_r (standing-wave enhancement) = (L/t) f
     assert rel_err(conf["standing_wave_enhancement"], f / t_frac) < 2e-3
+
+
+def test_led_step_subconfig_calibrates_like_the_full_config(config):
+    """The emission step's settings (sub_config of the LED stack + the stack's cavity entry and
+    calibration, as emission.smk builds them) give the same calibrated ITO as the full config; the
+    standard PeLED's settings (no cavity section) give its stack as configured."""
+    from sims.config import sub_config
+
+    cal = config["cavity"]["calibration"]
+    sub = sub_config(config, stacks=["microcavity_I"])
+    sub["cavity"] = {"stacks": {"microcavity_I": config["cavity"]["stacks"]["microcavity_I"]},
+                     "calibration": dict(cal, stacks={"microcavity_I": cal["stacks"]["microcavity_I"]})}
+    full = C.working_config(config, "microcavity_I")["calibration"]["value"]
+    wc = C.working_config(sub, "microcavity_I")
+    assert wc["mode_choice"] == "calibrated" and wc["calibration"]["value"] == full
+    assert C.calibration_label(wc["entry"]) == "layer_thickness:ito"
+    std = sub_config(config, stacks=["standard_peled"])
+    wc = C.working_config(std, "standard_peled")
+    assert wc["mode_choice"] == "as-given" and wc["config"] is std and wc["target_um"] is None
