@@ -704,13 +704,34 @@ def stack_for(config: dict, stack_name: str):
     return build_stack(working_config(config, stack_name)["config"], stack_name)
 
 
+_CALIBRATIONS: dict = {}
+
+
 def calibrate(config: dict, stack_name: str, calib: dict, n_scan: int = 41) -> dict:
     """Solve the calibration parameter so the mode nearest the target sits at the target.
 
     Transfer matrix with the configured (table) optical data; the root nearest the
     configured value is taken. Returns dict value, value_as_given, wavelength_um_as_given,
-    wavelength_um (after), units, config (the calibrated config).
+    wavelength_um (after), units, config (the calibrated config). Results are memoised per
+    process on the JSON of the inputs (a fresh deep copy is returned each time).
     """
+    import json
+
+    from sims.config import sub_config
+
+    # what the numbers depend on: the stack's materials, layers, mirrors and its cavity entry
+    relevant = dict(sub_config(config, stacks=[stack_name], sections=()),
+                    spec=config["cavity"]["stacks"][stack_name])
+    key = json.dumps([relevant, stack_name, calib, n_scan], sort_keys=True, default=repr)
+    if key not in _CALIBRATIONS:
+        out = _calibrate(config, stack_name, calib, n_scan)
+        _CALIBRATIONS[key] = {k: v for k, v in out.items() if k != "config"}
+    out = dict(_CALIBRATIONS[key])
+    out["config"] = with_parameter(config, stack_name, calib, out["value"])
+    return out
+
+
+def _calibrate(config: dict, stack_name: str, calib: dict, n_scan: int) -> dict:
     from scipy.optimize import brentq
 
     target = calib["target_wavelength_nm"] / 1e3
