@@ -595,19 +595,29 @@ def layer_absorption(stack: Stack, wavelength_um: float, angle_deg: float = 0.0,
 # ---------------------------------------------------------------------------------------
 # calibration: solve one named parameter so the analysed mode sits at a target wavelength
 # ---------------------------------------------------------------------------------------
+CALIBRATION_PARAMETERS = ("gain_layer_thickness", "gain_layer_index", "mirror_layer_thickness", "layer_thickness")
+
+
 def calibration_value(config: dict, stack_name: str, calib: dict) -> float:
     """Current value of the calibrated parameter (nm, or the gain material's n at the target)."""
     spec = config["cavity"]["stacks"][stack_name]
     p = calib["parameter"]
     if p == "gain_layer_thickness":
         return float(config["layers"][spec["gain_group"]]["thickness_nm"])
+    if p == "layer_thickness":
+        return float(config["layers"][calib["layer"]]["thickness_nm"])
     if p == "gain_layer_index":
         return 0.0  # index shift added to n(lambda) of the gain material
-    return float(config["mirrors"][calib["mirror"]][calib["mirror_part"]]["thickness_nm"])
+    return float(config["mirrors"][calib.get("mirror", "dbr3")][calib.get("mirror_part", "first")]["thickness_nm"])
 
 
 def with_parameter(config: dict, stack_name: str, calib: dict, value: float) -> dict:
-    """A copy of the config with the calibrated parameter set to ``value``."""
+    """A copy of the config with the calibrated parameter set to ``value``.
+
+    The copy is meant for ``stack_name`` only: a layer or mirror it shares with another stack
+    (``ito`` of the standard PeLED) is changed in the copy too, so build other stacks from the
+    original config (:func:`stack_for` does).
+    """
     import copy
 
     cfg = copy.deepcopy(config)
@@ -615,6 +625,8 @@ def with_parameter(config: dict, stack_name: str, calib: dict, value: float) -> 
     p = calib["parameter"]
     if p == "gain_layer_thickness":
         cfg["layers"][spec["gain_group"]]["thickness_nm"] = float(value)
+    elif p == "layer_thickness":
+        cfg["layers"][calib["layer"]]["thickness_nm"] = float(value)
     elif p == "gain_layer_index":
         mat = cfg["materials"][cfg["layers"][spec["gain_group"]]["material"]]
         if mat["model"] == "tabulated":
@@ -624,8 +636,30 @@ def with_parameter(config: dict, stack_name: str, calib: dict, value: float) -> 
         else:
             raise CavityError("gain_layer_index calibration needs a constant or tabulated gain material")
     else:
-        cfg["mirrors"][calib["mirror"]][calib["mirror_part"]]["thickness_nm"] = float(value)
+        cfg["mirrors"][calib.get("mirror", "dbr3")][calib.get("mirror_part", "first")]["thickness_nm"] = float(value)
     return cfg
+
+
+def calibration_entry(config: dict, stack_name: str) -> dict | None:
+    """The ``cavity.calibration.stacks`` entry of a stack when calibration is enabled, else None."""
+    cal = config.get("cavity", {}).get("calibration", {})
+    if not cal.get("enabled"):
+        return None
+    if stack_name not in config.get("cavity", {}).get("stacks", {}):
+        return None
+    return cal.get("stacks", {}).get(stack_name)
+
+
+def calibration_label(calib: dict | None) -> str:
+    """Short name of the calibrated parameter: ``layer_thickness:ito``, ``mirror_layer_thickness:dbr3.first``."""
+    if not calib:
+        return "none"
+    p = calib["parameter"]
+    if p == "layer_thickness":
+        return f"{p}:{calib['layer']}"
+    if p == "mirror_layer_thickness":
+        return f"{p}:{calib.get('mirror', 'dbr3')}.{calib.get('mirror_part', 'first')}"
+    return p
 
 
 def cavity_modes_tmm(config: dict, stack_name: str, model: str = "table", n_points: int = 3000,
@@ -641,19 +675,36 @@ def cavity_modes_tmm(config: dict, stack_name: str, model: str = "table", n_poin
 
 
 def working_config(config: dict, stack_name: str) -> dict:
-    """The config a cavity step simulates: calibrated when ``cavity.calibration`` covers the stack.
+    """The config a step simulates for one stack: calibrated when ``cavity.calibration`` covers it.
 
     Returns dict ``config`` (the calibrated one, or ``config`` itself), ``mode_choice``
     ("calibrated" | "as-given"), ``target_um`` (the calibration target, else the stack's
-    ``target_wavelength_nm``, in um) and ``calibration`` (the :func:`calibrate` result or None).
+    ``target_wavelength_nm``, in um; None for a stack outside ``cavity.stacks``),
+    ``calibration`` (the :func:`calibrate` result or None) and ``entry`` (the stack's
+    ``cavity.calibration.stacks`` entry or None). A stack without a calibration entry
+    (the standard PeLED) gets ``config`` as configured.
     """
-    cal = config["cavity"]["calibration"]
-    if cal["enabled"] and stack_name in cal["stacks"]:
-        info = calibrate(config, stack_name, cal)
+    entry = calibration_entry(config, stack_name)
+    if entry is not None:
+        info = calibrate(config, stack_name, entry)
         return {"config": info["config"], "mode_choice": "calibrated",
-                "target_um": cal["target_wavelength_nm"] / 1e3, "calibration": info}
+                "target_um": entry["target_wavelength_nm"] / 1e3, "calibration": info, "entry": entry}
+    spec = config.get("cavity", {}).get("stacks", {}).get(stack_name)
     return {"config": config, "mode_choice": "as-given",
-            "target_um": config["cavity"]["stacks"][stack_name]["target_wavelength_nm"] / 1e3, "calibration": None}
+            "target_um": spec["target_wavelength_nm"] / 1e3 if spec else None, "calibration": None, "entry": None}
+
+
+def stack_for(config: dict, stack_name: str):
+    """The built :class:`sims.stack.Stack` a step uses for ``stack_name``: calibrated where
+    ``cavity.calibration.stacks`` has an entry for it (and calibration is enabled), else as
+    configured. Only that stack gets the calibrated value; another stack sharing the layer
+    keeps its configured one."""
+    from sims.stack import build_stack
+
+    return build_stack(working_config(config, stack_name)["config"], stack_name)
+
+
+_CALIBRATIONS: dict = {}
 
 
 def calibrate(config: dict, stack_name: str, calib: dict, n_scan: int = 41) -> dict:
@@ -661,8 +712,26 @@ def calibrate(config: dict, stack_name: str, calib: dict, n_scan: int = 41) -> d
 
     Transfer matrix with the configured (table) optical data; the root nearest the
     configured value is taken. Returns dict value, value_as_given, wavelength_um_as_given,
-    wavelength_um (after), units, config (the calibrated config).
+    wavelength_um (after), units, config (the calibrated config). Results are memoised per
+    process on the JSON of the inputs (a fresh deep copy is returned each time).
     """
+    import json
+
+    from sims.config import sub_config
+
+    # what the numbers depend on: the stack's materials, layers, mirrors and its cavity entry
+    relevant = dict(sub_config(config, stacks=[stack_name], sections=()),
+                    spec=config["cavity"]["stacks"][stack_name])
+    key = json.dumps([relevant, stack_name, calib, n_scan], sort_keys=True, default=repr)
+    if key not in _CALIBRATIONS:
+        out = _calibrate(config, stack_name, calib, n_scan)
+        _CALIBRATIONS[key] = {k: v for k, v in out.items() if k != "config"}
+    out = dict(_CALIBRATIONS[key])
+    out["config"] = with_parameter(config, stack_name, calib, out["value"])
+    return out
+
+
+def _calibrate(config: dict, stack_name: str, calib: dict, n_scan: int) -> dict:
     from scipy.optimize import brentq
 
     target = calib["target_wavelength_nm"] / 1e3
@@ -751,12 +820,43 @@ def _register():
                 yield key, (f"the band {lo:g}-{hi:g} nm holds no cavity mode of {name!r} (transfer-matrix "
                             f"round-trip phase condition with |rho| > 0.5): widen the band or check the mirrors")
         cal = cav.get("calibration", {})
-        if cal.get("enabled"):
-            for i, s in enumerate(cal.get("stacks", [])):
-                if s not in cav.get("stacks", {}):
-                    yield f"cavity.calibration.stacks[{i}]", f"{s!r} is not in cavity.stacks"
-            if cal.get("parameter") == "mirror_layer_thickness" and cal.get("mirror") not in config["mirrors"]:
-                yield "cavity.calibration.mirror", f"{cal.get('mirror')!r} is not defined under mirrors"
+        for s, entry in cal.get("stacks", {}).items():
+            key = f"cavity.calibration.stacks.{s}"
+            if s not in cav.get("stacks", {}):
+                yield key, f"{s!r} is not in cavity.stacks"
+                continue
+            if s not in stacks:
+                continue  # reported above
+            items = stacks[s]["items"]
+            p = entry.get("parameter")
+            if p == "layer_thickness":
+                lay = entry.get("layer")
+                if lay is None:
+                    yield f"{key}.layer", "parameter layer_thickness needs `layer` (a key of layers: that is an item of the stack)"
+                elif lay not in config["layers"]:
+                    yield f"{key}.layer", f"{lay!r} is not defined under layers"
+                elif lay not in items:
+                    yield f"{key}.layer", f"{lay!r} is not an item of stack {s!r} ({', '.join(items)})"
+            elif "layer" in entry:
+                yield f"{key}.layer", f"`layer` is read only with parameter layer_thickness (parameter is {p!r})"
+            if p == "mirror_layer_thickness":
+                m = entry.get("mirror")
+                if m not in config["mirrors"]:
+                    yield f"{key}.mirror", f"{m!r} is not defined under mirrors"
+                elif m not in items:
+                    yield f"{key}.mirror", f"{m!r} is not a mirror of stack {s!r} ({', '.join(items)})"
+            if p == "gain_layer_index":
+                g = cav["stacks"][s]["gain_group"]
+                mname = config["layers"].get(g, {}).get("material")
+                model = config["materials"].get(mname, {}).get("model")
+                if model not in ("constant", "tabulated"):
+                    yield f"{key}.parameter", (f"gain_layer_index needs a constant or tabulated gain material "
+                                               f"({mname!r} is {model!r})")
+            spec = cav["stacks"][s]
+            t = entry.get("target_wavelength_nm")
+            if t is not None and not (spec["wavelength_min_nm"] <= t <= spec["wavelength_max_nm"]):
+                yield f"{key}.target_wavelength_nm", (f"{t:g} nm is outside the band of cavity.stacks.{s} "
+                                                      f"({spec['wavelength_min_nm']:g}-{spec['wavelength_max_nm']:g} nm)")
         lat = cav.get("lateral", {})
         for i, s in enumerate(lat.get("stacks", [])):
             if s not in cav.get("stacks", {}):

@@ -25,6 +25,12 @@ CONFINEMENT_DEFINITION = (
     "delay, so that the modal growth rate is confinement_longitudinal * (c / group_index) * g")
 
 
+def modal_group_index(mode: C.TMMMode, penetration: dict) -> float:
+    """group_index of modes.h5: c tau_rt / (2 L_eff), tau_rt = d arg(rho) / d omega the round-trip
+    group delay (um/c) of the mode, L_eff = spacer + both phase penetration depths (um)."""
+    return mode.tau_rt / (2 * penetration["L_eff_um"])
+
+
 def _fit_band(wl_um: float, Q: float, data_um: tuple) -> tuple:
     w = max(0.04, 4.0 / max(Q, 1.0))
     return (max(wl_um * (1 - w), data_um[0]), min(wl_um * (1 + w), data_um[1]))
@@ -136,7 +142,7 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
     out.update(profile_z_um=z, profile_e2=e2, profile_e2_tmm=e2_tmm, profile_eps=eps, confinement=conf,
                confinement_tmm=conf_tmm, penetration=pen, gain_thickness_um=d_a,
                confinement_longitudinal=conf["standing_wave_enhancement"] * d_a / pen["L_eff_um"],
-               group_index=m_tab.tau_rt / (2 * pen["L_eff_um"]),
+               group_index=modal_group_index(m_tab, pen),
                material_group_index=_material_group_index(st, group, ref))
     # Lorentz-fit error at the mode of every tabulated material
     fits = {}

@@ -113,3 +113,29 @@ def test_more_ranks_than_cores_is_refused(tmp_path):
     assert out.returncode != 0
     assert "config key simulation.mpi_ranks" in out.stderr
     assert not (repo / "results").exists()
+
+
+def test_step_settings_carry_only_their_stacks_calibration(tmp_path):
+    """emission_led of the microcavity PeLED carries microcavity I's calibration entry (changing it
+    reruns the emission), the standard PeLED none; cavity_modes of microcavity II only its own entry."""
+    import json
+    import shlex
+
+    repo = copy_repo(tmp_path)
+    targets = ["results/emission/microcavity/emission.h5", "results/emission/standard/emission.h5",
+               "results/cavity/microcavity_II/modes.h5"]
+    out = snakemake(repo, *targets, "-n", "-p")
+    assert out.returncode == 0, out.stderr
+    settings = {}
+    for line in (out.stdout + out.stderr).splitlines():
+        if "--settings" in line and ("emission.py" in line or "cavity_modes.py" in line):
+            toks = shlex.split(line)
+            key = toks[toks.index("--led") + 1] if "--led" in toks else toks[toks.index("--stack") + 1]
+            settings[key] = json.loads(toks[toks.index("--settings") + 1])
+    cal = settings["microcavity"]["cavity"]["calibration"]
+    assert cal["enabled"] and list(cal["stacks"]) == ["microcavity_I"]
+    assert cal["stacks"]["microcavity_I"]["parameter"] == "layer_thickness"
+    assert cal["stacks"]["microcavity_I"]["layer"] == "ito"
+    assert list(settings["microcavity"]["cavity"]["stacks"]) == ["microcavity_I"]
+    assert "cavity" not in settings["standard"]
+    assert list(settings["microcavity_II"]["cavity"]["calibration"]["stacks"]) == ["microcavity_II"]

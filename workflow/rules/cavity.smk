@@ -11,7 +11,14 @@ def cavity_settings(stack, cfg=None):
     cfg = cfg or config
     sub = sub_config(cfg, stacks=[stack], sections=("simulation", "cavity"))
     sub["cavity"] = dict(sub["cavity"], stacks={stack: cfg["cavity"]["stacks"][stack]})
+    sub["cavity"]["calibration"] = stack_calibration(cfg, stack)
     return settings_json(sub)
+
+
+def stack_calibration(cfg, stack):
+    """cavity.calibration with this stack's entry only (another stack's entry reruns nothing here)."""
+    cal = cfg["cavity"]["calibration"]
+    return dict(cal, stacks={k: v for k, v in cal["stacks"].items() if k == stack})
 
 
 rule cavity_modes:
@@ -40,6 +47,7 @@ def cavity_lateral_settings(stack):
     sub = sub_config(config, stacks=[stack], materials=[config["cavity"]["lateral"]["filler"]],
                      sections=("simulation", "cavity"))
     sub["cavity"] = dict(sub["cavity"], stacks={stack: config["cavity"]["stacks"][stack]})
+    sub["cavity"]["calibration"] = stack_calibration(config, stack)
     return settings_json(sub)
 
 

@@ -10,10 +10,24 @@ wildcard_constraints:
 
 
 def emission_settings(led, cfg=None):
+    """Settings of one LED's emission; a stack calibrated under cavity.calibration brings its
+    cavity.stacks entry and its calibration entry (changing either reruns the emission), an
+    uncalibrated stack (standard PeLED) neither."""
     cfg = cfg or config
     spec = cfg["emission"]["leds"][led]
-    return settings_json({**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
-                          "emission": {**cfg["emission"], "leds": {led: spec}}})
+    out = {**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
+           "emission": {**cfg["emission"], "leds": {led: spec}}}
+    return settings_json({**out, **led_calibration(cfg, spec["stack"])})
+
+
+def led_calibration(cfg, stack):
+    """{"cavity": the stack's cavity.stacks entry and its calibration} when cavity.calibration
+    calibrates the stack (sims.cavity.working_config reads them), else {}."""
+    cal = cfg.get("cavity", {}).get("calibration", {})
+    if cal.get("enabled") and stack in cal.get("stacks", {}) and stack in cfg["cavity"]["stacks"]:
+        return {"cavity": {"stacks": {stack: cfg["cavity"]["stacks"][stack]},
+                           "calibration": stack_calibration(cfg, stack)}}
+    return {}
 
 
 rule emission_led:
@@ -59,7 +73,8 @@ def nearfar_settings(led, cfg=None):
     keep = ("emitter_group", "el_peak_nm", "wavelength_min_nm", "wavelength_max_nm", "orientation", "kz_2d",
             "max_time_after_sources_fs", "nearfar")
     return settings_json({**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
-                          "emission": {**{k: em[k] for k in keep}, "leds": {led: spec}}})
+                          "emission": {**{k: em[k] for k in keep}, "leds": {led: spec}},
+                          **led_calibration(cfg, spec["stack"])})
 
 
 # Independent check (issue 5): a line dipole in a finite 2D cell (lateral PML), Meep's

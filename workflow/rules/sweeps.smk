@@ -65,8 +65,34 @@ def absorption_path(w):
     return f"{point_dir(w)}/transfer/pump_absorption.h5"
 
 
+def sweep_emission_settings(sweep, point, led):
+    """Emission settings of a point: the LED's cavity calibration (microcavity I) is switched off
+    unless the sweep asks for it, as for microcavity II (it would undo a sweep of the calibrated layer)."""
+    cfg = pcfg(sweep, point)
+    if not config["sweeps"][sweep]["recalibrate"]:
+        cfg = copy.deepcopy(cfg)
+        cfg["cavity"]["calibration"]["enabled"] = False
+    return emission_settings(led, cfg)
+
+
+_CHANGES_EMISSION = {}
+
+
+def sweep_changes_emission(sweep, led):
+    """True when some point of the sweep changes the LED's emission settings: then every point runs
+    its own emission (same calibration policy at every point, the main run's value included)."""
+    if (sweep, led) not in _CHANGES_EMISSION:
+        main = emission_settings(led)
+        _CHANGES_EMISSION[(sweep, led)] = any(emission_settings(led, pcfg(s, p)) != main
+                                              for s, p in SWEEP_POINTS if s == sweep)
+    return _CHANGES_EMISSION[(sweep, led)]
+
+
 def emission_path(w, led):
-    if emission_settings(led, pcfg(w.sweep, w.point)) == emission_settings(led):
+    """The main run's emission unless the sweep changes this LED and the point's settings (with the
+    sweep's calibration policy) differ from the main run's (an uncalibrated LED at the main value
+    keeps the main output)."""
+    if not sweep_changes_emission(w.sweep, led) or sweep_emission_settings(w.sweep, w.point, led) == emission_settings(led):
         return f"results/emission/{led}/emission.h5"
     return f"{point_dir(w)}/emission/{led}/emission.h5"
 
@@ -126,7 +152,7 @@ rule sweep_emission:
         cost="results/sweeps/{sweep}/{point}/emission/{led}/cost_per_run.tsv",
         fig="results/sweeps/{sweep}/{point}/emission/{led}/emission_map.png",
     params:
-        settings=lambda w: emission_settings(w.led, pcfg(w.sweep, w.point)),
+        settings=lambda w: sweep_emission_settings(w.sweep, w.point, w.led),
     log:
         "logs/sweeps/{sweep}/{point}/emission_{led}.log",
     benchmark:

@@ -51,6 +51,7 @@ def main(argv=None):
             units[f"{g}/{k}"] = "um" if k.endswith("_um") else ("nm" if k.endswith("_nm") else
                                                                 ("px/um" if k.endswith("px_per_um") else "1"))
     attrs = provenance(config, t.seconds, stack=a.stack, mode_choice=choice, calibrated_value=value,
+                       calibrated_parameter=C.calibration_label(wc["entry"]),
                        filler=lat["filler"], method="2D Meep, gain layer of finite width between laterally infinite "
                        "mirrors, Ez line source across the crystal with amplitude cos(pi x / W) (fundamental lateral mode), "
                        "even mirror symmetry, Harminv at x = 0; -1 = no mode found")

@@ -29,7 +29,6 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
     config = settings
     cav, sim = config["cavity"], config["simulation"]
     spec = cav["stacks"][stack]
-    cal = cav["calibration"]
     bench: list = []
     with Timer() as t:
         as_given_modes = C.cavity_modes_tmm(config, stack)
@@ -39,6 +38,7 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
         as_given = C.nearest_mode(as_given_modes, target)
         wc = C.working_config(config, stack)
         work, mode_choice, target, cal_info = wc["config"], wc["mode_choice"], wc["target_um"], wc["calibration"]
+        cal = wc["entry"]
         res1d, pml = float(sim["resolution_1d_px_per_um"]), float(sim["pml_um"])
         ma = S.mode_analysis(work, stack, resolution=res1d, pml_um=pml, ringdown=cav["ringdown_time"],
                              target_um=target, spectrum_resolution=cav["spectrum_resolution_px_per_um"],
@@ -66,7 +66,9 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
                        Q_measured_source="paper: linewidth just below threshold "
                                          f"{spec['measured_linewidth_nm']} nm at {spec['measured_wavelength_nm']} nm",
                        fit_errors_json=json.dumps(ma["fit_errors"]),
-                       calibrated_parameter=(cal["parameter"] if cal_info else "none"),
+                       calibrated_parameter=C.calibration_label(cal),
+                       calibration_target_nm=(cal["target_wavelength_nm"] if cal else float("nan")),
+                       calibration_source=(cal.get("source", "") if cal else ""),
                        calibrated_value=(cal_info["value"] if cal_info else float("nan")),
                        calibrated_value_as_given=(cal_info["value_as_given"] if cal_info else float("nan")),
                        calibrated_units=(cal_info["units"] if cal_info else ""),
@@ -77,7 +79,7 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
     if mp.am_master():
         write_h5(h5, ds, attrs, units)
         write_text(bench_path, json.dumps({"stack": stack, "total_wall_s": t.seconds, "runs": bench}, indent=1))
-        figure(stack, ma, ds, thick, disp, conv, fig)
+        figure(stack, ma, ds, thick, disp, conv, fig, cal_label=C.calibration_label(cal))
     return ds
 
 
@@ -177,7 +179,7 @@ def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp, conv):
     return ds, units
 
 
-def figure(stack, ma, ds, thick, disp, conv, path):
+def figure(stack, ma, ds, thick, disp, conv, path, cal_label="none"):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -267,7 +269,19 @@ def figure(stack, ma, ds, thick, disp, conv, path):
         a.set_ylabel("Harminv wavelength (nm)")
         a.legend(fontsize=7)
         a.set_title("convergence")
-    fig.suptitle(f"{stack}: cavity mode analysis")
+    title = f"{stack}: cavity mode analysis"
+    if "calibration/value" in ds:  # as-given and calibrated side by side
+        u = "nm" if cal_label != "gain_layer_index" else "(index shift)"
+        title += (f"\ncalibrated {cal_label}: {ds['calibration/value_as_given']:.4g} -> {ds['calibration/value']:.4g} {u}; "
+                  f"mode (transfer matrix) as given {ds['calibration/wavelength_as_given_nm']:.2f} nm -> calibrated "
+                  f"{ds['calibration/wavelength_after_nm']:.2f} nm")
+        if "as_given/wavelength_meep_nm" in ds:
+            title += (f"; Meep: as given {ds['as_given/wavelength_meep_nm']:.2f} nm (Q {ds['as_given/Q_total']:.4g}) -> "
+                      f"calibrated {ds['lasing_wavelength_nm']:.2f} nm (Q {ds['Q_total']:.4g})")
+        a = ax[1, 0]
+        a.set_title(a.get_title() + f"\nas given: Q_total={ds.get('as_given/Q_total', float('nan')):.4g}, "
+                    f"Q_mirror={ds.get('as_given/Q_mirror', float('nan')):.4g}", fontsize=8)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)

@@ -30,6 +30,7 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
     from sims import emission as E
     from sims.hdf5io import Timer, provenance, save_figure, write_h5, write_text
     from sims.materials import lorentz_fit, refractive_index
+    from sims import cavity as C
     from sims.stack import build_stack
 
     comm = get_comm()
@@ -39,7 +40,9 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
     spec = em["leds"][led]
     group = em["emitter_group"]
     band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
-    stack = E.lossless_emitter_stack(build_stack(settings, spec["stack"]), group)
+    # the stack as the cavity step analyses it: calibrated where cavity.calibration lists it
+    wc = C.working_config(settings, spec["stack"])
+    stack = E.lossless_emitter_stack(build_stack(wc["config"], spec["stack"]), group)
     side = "up" if spec["side"] == "above" else "down"
     exit_mat = stack.above if side == "up" else stack.below
     other_mat = stack.below if side == "up" else stack.above
@@ -133,6 +136,14 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
     attrs = provenance(settings, timer.seconds)
     attrs.update({
         "led": led, "stack": spec["stack"], "exit_side": spec["side"], "exit_medium": exit_mat.name,
+        "stack_mode_choice": wc["mode_choice"], "calibrated_parameter": C.calibration_label(wc["entry"]),
+        "calibrated_value": wc["calibration"]["value"] if wc["calibration"] else float("nan"),
+        "calibrated_value_as_given": wc["calibration"]["value_as_given"] if wc["calibration"] else float("nan"),
+        "calibrated_units": wc["calibration"]["units"] if wc["calibration"] else "",
+        "calibration_target_nm": wc["entry"]["target_wavelength_nm"] if wc["entry"] else float("nan"),
+        "cavity_mode_as_given_tmm_nm": (1e3 * wc["calibration"]["wavelength_um_as_given"] if wc["calibration"]
+                                        else float("nan")),
+        "cavity_mode_calibrated_tmm_nm": 1e3 * wc["calibration"]["wavelength_um"] if wc["calibration"] else float("nan"),
         "exit_medium_index": n_exit, "other_side_medium": other_mat.name, "other_side_medium_index": n_other,
         "engine": em["engine"], "resolution_px_per_um": res,
         "orientation_in_plane": w_in, "orientation_vertical": w_v,

@@ -45,7 +45,10 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str) -> None:
     group = em["emitter_group"]
     band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
     wl_ref_um = em["el_peak_nm"] / 1e3
-    stack = E.lossless_emitter_stack(build_stack(settings, spec["stack"]), group)
+    from sims import cavity as C
+
+    wc = C.working_config(settings, spec["stack"])  # calibrated where cavity.calibration lists the stack
+    stack = E.lossless_emitter_stack(build_stack(wc["config"], spec["stack"]), group)
     side = "up" if spec["side"] == "above" else "down"
     exit_mat = stack.above if side == "up" else stack.below
     n_exit = float(np.real(refractive_index(exit_mat, wl_ref_um)))
@@ -129,6 +132,8 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str) -> None:
     attrs.update({
         "led": led, "stack": spec["stack"], "exit_side": spec["side"], "exit_medium": exit_mat.name,
         "exit_medium_index": n_exit, "dipole_position_um": z_src, "resolution_px_per_um": res,
+        "stack_mode_choice": wc["mode_choice"], "calibrated_parameter": C.calibration_label(wc["entry"]),
+        "calibrated_value": wc["calibration"]["value"] if wc["calibration"] else float("nan"),
         "compare_max_deg": cmp_max, "kinds": ",".join(kinds),
         "cell_um": ",".join(f"{v:.3f}" for v in runs[kinds[0]]["cell_um"]),
         "seconds_2d_total": float(sum(r["seconds"] for r in runs.values())),
