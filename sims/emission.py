@@ -600,7 +600,8 @@ def tables(kx, freqs, comb: dict, side: str, n_exit: float, theta_deg, em: dict)
     i_unweighted = angular_intensity(kxa, c[side], f, n_exit, theta_deg, ptot)
     out = {
         "wavelength_nm": wl_nm, "el_spectrum_per_nm": S, "theta_deg": np.asarray(theta_deg, float),
-        "intensity_map_per_sr_per_nm": map_w, "intensity_per_sr": prof,
+        "intensity_map_per_sr_per_nm": map_w, "intensity_map_s_per_sr_per_nm": i_map_s * S[None, :],
+        "intensity_per_sr": prof,
         "intensity_air_map_per_sr_per_nm": air_w, "intensity_air_per_sr": prof_air,
         "intensity_other_side_per_sr": prof_other,
         "intensity_per_sr_unweighted": i_unweighted,
@@ -645,6 +646,7 @@ UNITS = {
     "intensity_air_per_sr": "1/sr (in air after one flat exit-medium/air interface, air angle)",
     "intensity_other_side_per_sr": "1/sr (into the non-emitting side's medium)",
     "intensity_map_per_sr_per_nm": "1/(sr nm) (theta x wavelength)",
+    "intensity_map_s_per_sr_per_nm": "1/(sr nm) (theta x wavelength; s-polarized part of intensity_map_per_sr_per_nm)",
     "intensity_air_map_per_sr_per_nm": "1/(sr nm) (theta_air x wavelength)",
     "intensity_per_sr_unweighted": "1/sr per unit dipole power at each wavelength (theta x wavelength)",
     "extraction_fraction": "1 (fraction of total dipole power into the emitting side's medium)",
@@ -665,3 +667,96 @@ UNITS = {
 for _c in (10, 20, 30):
     UNITS[f"cone_fraction_{_c}deg"] = f"1 (fraction of the power in the exit medium within {_c} deg of the normal)"
     UNITS[f"cone_fraction_air_{_c}deg"] = "1 (same in air)"
+
+
+# ---------------------------------------------------------------------------------------
+# calibration variants (transfer matrix only): how much the tables depend on the calibration
+# ---------------------------------------------------------------------------------------
+VARIANT_KEYS = ("theta_deg", "wavelength_nm", "intensity_map_per_sr_per_nm", "intensity_map_s_per_sr_per_nm",
+                "intensity_per_sr", "intensity_air_per_sr", "extraction_fraction", "extraction_fraction_air",
+                "extraction_fraction_angular_check", "fwhm_deg", "fwhm_air_deg", "cone_fraction_20deg")
+
+
+def led_tmm_tables(stack_config: dict, led: str, em: dict) -> dict:
+    """Transfer-matrix tables of one LED on the stack ``stack_config`` builds, on the grids of the
+    emission step's ``tmm/`` group (same positions, frequencies, dense kx grid, angles, normalisation).
+
+    ``stack_config`` is the config the stack is built from as it stands (no calibration is applied
+    here: pass a calibrated or modified config); ``em`` the emission section.
+    """
+    from sims.materials import refractive_index
+    from sims.stack import build_stack
+
+    spec = em["leds"][led]
+    group = em["emitter_group"]
+    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
+    stack = lossless_emitter_stack(build_stack(stack_config, spec["stack"]), group)
+    side = "up" if spec["side"] == "above" else "down"
+    exit_mat = stack.above if side == "up" else stack.below
+    other_mat = stack.below if side == "up" else stack.above
+    wl_peak_um = em["el_peak_nm"] / 1e3
+    n_exit = float(np.real(refractive_index(exit_mat, wl_peak_um)))
+    n_other = float(np.real(refractive_index(other_mat, wl_peak_um)))
+    em = dict(em, _n_other=n_other)
+    positions = emitter_positions_um(stack, group, int(em["n_positions"]))
+    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
+    freqs = np.linspace(fmin, fmax, int(em["n_wavelengths"]))
+    wls = np.linspace(*band_um, 40)
+    n_max = max(float(np.max(np.real(refractive_index(l.material, wls)))) for l in stack.layers)
+    kx = kx_grid(em, max(n_exit, n_other), n_max, fmax)
+    theta = np.linspace(0.0, 90.0, int(em["n_theta"]))
+    w_in, w_v = em["orientation"]["in_plane"], em["orientation"]["vertical"]
+    kx_fine = np.linspace(0.0, max(float(em["kx_max_per_um"]), kx[-1]), int(em["tmm_n_kx"]))
+    tm_fine = tmm_sweep(stack, positions, kx_fine, freqs)
+    return tables(kx_fine, freqs, combine_orientations(tm_fine, w_in, w_v, "tmm"), side, n_exit, theta, em)
+
+
+def variant_tables(config: dict, led: str, emission: dict | None = None) -> dict:
+    """Transfer-matrix tables of an LED on alternative calibrations of its stack (sensitivity study).
+
+    Only for an LED whose stack ``cavity.calibration`` calibrates (else ``{}``). Variants:
+
+    - ``as_given``: the stack as configured (no calibration);
+    - ``calibrated_<alt>`` (``calibrated_emitter`` by default): the calibration entry's
+      ``alternative_layer`` calibrated instead (layer_thickness to the same target, same search
+      fraction, :func:`sims.cavity.calibrate`); absent without ``alternative_layer``.
+
+    The production (calibrated) stack's transfer-matrix tables are the emission step's ``tmm/``
+    group (``calibrated_tmm``, not recomputed here).
+
+    ``emission`` replaces ``config["emission"]`` (e.g. smaller grids). Returns variant -> dict
+    ``tables`` (:func:`led_tmm_tables`, the :data:`VARIANT_KEYS` at least), ``layer`` (the changed
+    layer: the calibrated parameter's label), ``value`` (its value, nm), ``changed_layers``
+    ({layer: thickness_nm} relative to the stack as configured; empty where nothing changes; for
+    as_given the production layer at its configured value), ``mode_tmm_nm`` (TMM mode nearest the
+    calibration target) and ``calibration`` (the calibrate result, without its config; None for as_given).
+    """
+    from sims import cavity as C
+
+    em = emission if emission is not None else config["emission"]
+    stack_name = em["leds"][led]["stack"]
+    entry = C.calibration_entry(config, stack_name)
+    if entry is None:
+        return {}
+    target_um = entry["target_wavelength_nm"] / 1e3
+    out = {}
+    prod = C.calibrate(config, stack_name, entry)
+    changed = ({entry["layer"]: float(prod["value_as_given"])} if entry.get("parameter") == "layer_thickness"
+               else {})
+    out["as_given"] = {"config": config, "layer": C.calibration_label(entry), "value": float(prod["value_as_given"]),
+                       "units": prod["units"], "changed_layers": changed,
+                       "mode_tmm_nm": 1e3 * float(prod["wavelength_um_as_given"]), "calibration": None}
+    alt = entry.get("alternative_layer")
+    if alt:
+        alt_entry = {k: v for k, v in entry.items() if k not in ("alternative_layer", "mirror", "mirror_part")}
+        alt_entry.update(parameter="layer_thickness", layer=alt)
+        info = C.calibrate(config, stack_name, alt_entry)
+        out[f"calibrated_{alt}"] = {"config": info["config"], "layer": C.calibration_label(alt_entry),
+                                    "value": float(info["value"]), "units": info["units"],
+                                    "changed_layers": {alt: float(info["value"])},
+                                    "mode_tmm_nm": 1e3 * float(info["wavelength_um"]),
+                                    "calibration": {k: v for k, v in info.items() if k != "config"}}
+    for name, v in out.items():
+        v["tables"] = led_tmm_tables(v.pop("config"), led, em)
+        v["target_nm"] = 1e3 * target_um
+    return out
