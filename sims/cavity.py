@@ -839,6 +839,14 @@ def _register():
                     yield f"{key}.layer", f"{lay!r} is not an item of stack {s!r} ({', '.join(items)})"
             elif "layer" in entry:
                 yield f"{key}.layer", f"`layer` is read only with parameter layer_thickness (parameter is {p!r})"
+            alt = entry.get("alternative_layer")
+            if alt is not None:
+                if alt not in config["layers"]:
+                    yield f"{key}.alternative_layer", f"{alt!r} is not defined under layers"
+                elif alt not in items:
+                    yield f"{key}.alternative_layer", f"{alt!r} is not an item of stack {s!r} ({', '.join(items)})"
+                elif p == "layer_thickness" and alt == entry.get("layer"):
+                    yield f"{key}.alternative_layer", f"{alt!r} is the calibrated layer itself (pick another layer)"
             if p == "mirror_layer_thickness":
                 m = entry.get("mirror")
                 if m not in config["mirrors"]:
