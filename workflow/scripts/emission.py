@@ -60,6 +60,9 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
     res = float(em["resolution_px_per_um"])
     w_in, w_v = em["orientation"]["in_plane"], em["orientation"]["vertical"]
 
+    # calibration sensitivity (transfer matrix only, rank 0; before the Meep sweep so a failure costs no FDTD)
+    variants = E.variant_tables(settings, led) if rank == 0 else {}
+
     with Timer() as timer:
         sweep = None
         if em["engine"] == "meep":
@@ -128,6 +131,11 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
         if k in E.UNITS:
             units[f"tmm/{k}"] = E.UNITS[k]
     datasets["positions_um"] = positions
+    var_groups, var_layers = variant_datasets(E, variants, datasets, units)
+    if variants:
+        # the production (calibrated) stack by transfer matrix is the tmm/ group itself (not duplicated)
+        var_layers["calibrated_tmm"] = ({wc["entry"]["layer"]: float(wc["calibration"]["value"])}
+                                        if wc["entry"].get("parameter") == "layer_thickness" else {})
     if conv is not None:
         for k, v in conv.items():
             datasets[f"convergence/{k}"] = v
@@ -157,7 +165,16 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
                         "exit-medium/air interface, Fresnel s/p, no multiple reflections"),
         **cross,
     })
-    write_h5(h5_path, datasets, attrs=attrs, units=units)
+    if variants:
+        attrs.update({
+            "variants": ",".join(list(variants) + ["calibrated_tmm"]),
+            "variants_layers_json": json.dumps(var_layers, sort_keys=True),
+            "variants_calibrated_tmm_group": "tmm",
+            "variants_note": ("transfer matrix only, same grids and normalisation as tmm/; variants/<name>/ per variant; "
+                              "calibrated_tmm (the production calibrated stack) is the tmm/ group; variants_layers_json: "
+                              "variant -> {layer: thickness_nm} to set on the stack as configured"),
+        })
+    write_h5(h5_path, datasets, attrs=attrs, units=units, groups=var_groups)
     if sweep is not None:
         lines = ["position_um\tkx_per_um\tkind\tseconds\tmeep_time_um_per_c"]
         for ip, zp in enumerate(positions):
@@ -172,6 +189,23 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
     plot_map(tab, tab_tmm, led, exit_mat.name, n_exit, fig_path, save_figure)
     print(json.dumps({k: (float(v) if np.ndim(v) == 0 else None) for k, v in tab.items() if np.ndim(v) == 0}, indent=1))
     print(json.dumps(cross, indent=1))
+
+
+def variant_datasets(E, variants: dict, datasets: dict, units: dict) -> tuple[dict, dict]:
+    """Put each calibration variant's tables under variants/<name>/ (units on every dataset);
+    returns the group attributes and variant -> {layer: thickness_nm}."""
+    groups, layers = {}, {}
+    for name, v in variants.items():
+        for k in E.VARIANT_KEYS:
+            datasets[f"variants/{name}/{k}"] = v["tables"][k]
+            units[f"variants/{name}/{k}"] = E.UNITS[k]
+        groups[f"variants/{name}"] = {
+            "layer": v["layer"], "value": v["value"], "value_units": v["units"],
+            "mode_tmm_nm": v["mode_tmm_nm"], "target_nm": v["target_nm"],
+            "changed_layers_json": json.dumps(v["changed_layers"], sort_keys=True),
+        }
+        layers[name] = v["changed_layers"]
+    return groups, layers
 
 
 def convergence_table(E, stack, em, side, n_exit, sim_cfg, band_um) -> dict:
