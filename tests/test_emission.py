@@ -249,3 +249,47 @@ def test_nearfar_bad_settings_are_rejected(config):
     assert "emission.nearfar.n2f_height_um" in msg
     msg = _bad(config, lambda c: c["emission"]["nearfar"].update(wavelengths_nm=[800]))
     assert "emission.nearfar.wavelengths_nm" in msg
+
+
+def test_calibration_variants_of_the_microcavity_led(config):
+    """Transfer-matrix variants of the calibrated microcavity PeLED (small grid): the stack as
+    configured differs from the calibrated one; calibrating the alternative layer (emitter) puts the
+    TMM mode within 0.5 nm of the 680 nm target; every variant is normalised like the production
+    table (hemisphere integral of intensity_per_sr = extraction_fraction, 1e-3, as tmm/ satisfies)."""
+    from sims import cavity as C
+
+    led = "microcavity"
+    em = dict(config["emission"], n_wavelengths=15, tmm_n_kx=400, n_theta=31, n_positions=1)
+    entry = config["cavity"]["calibration"]["stacks"]["microcavity_I"]
+    assert entry["alternative_layer"] == "emitter"
+    var = E.variant_tables(config, led, em)
+    assert set(var) == {"as_given", "calibrated_emitter"}
+    wc = C.working_config(config, "microcavity_I")
+    prod = E.led_tmm_tables(wc["config"], led, em)  # what the step stores under tmm/ (calibrated_tmm)
+    given, alt = var["as_given"], var["calibrated_emitter"]
+    assert given["changed_layers"] == {"ito": 120.0} and given["value"] == 120.0
+    assert abs(given["mode_tmm_nm"] - 680.0) > 10.0  # as configured the mode sits at ~711 nm
+    assert not np.allclose(given["tables"]["intensity_map_per_sr_per_nm"], prod["intensity_map_per_sr_per_nm"],
+                           rtol=1e-2, atol=0)
+    assert abs(given["tables"]["extraction_fraction"] - prod["extraction_fraction"]) > 0.01
+    assert set(alt["changed_layers"]) == {"emitter"}
+    assert abs(alt["mode_tmm_nm"] - 680.0) < 0.5
+    assert alt["layer"] == "layer_thickness:emitter" and 27.0 < alt["value"] < 63.0  # +-40% of 45 nm
+    for name, tab in (("calibrated_tmm", prod), *((k, v["tables"]) for k, v in var.items())):
+        for k in E.VARIANT_KEYS:
+            assert k in tab and k in E.UNITS, (name, k)
+        assert tab["intensity_map_per_sr_per_nm"].shape == (31, 15)
+        assert np.all(tab["intensity_map_s_per_sr_per_nm"] <= tab["intensity_map_per_sr_per_nm"] + 1e-15)
+        hemi = E.solid_angle_integral(tab["theta_deg"], tab["intensity_per_sr"])
+        assert abs(hemi - tab["extraction_fraction"]) < 1e-3, (name, hemi, tab["extraction_fraction"])
+        # the map integrates over wavelength to the angular profile
+        prof = np.trapz(tab["intensity_map_per_sr_per_nm"], tab["wavelength_nm"], axis=1)
+        assert np.allclose(prof, tab["intensity_per_sr"], rtol=1e-12, atol=0)
+    # an LED on an uncalibrated stack has no variants
+    assert E.variant_tables(config, "standard", em) == {}
+
+
+def test_alternative_layer_must_be_another_layer_of_the_stack(config):
+    stk = lambda c: c["cavity"]["calibration"]["stacks"]["microcavity_I"]
+    assert "alternative_layer" in _bad(config, lambda c: stk(c).update(alternative_layer="crystal"))
+    assert "calibrated layer itself" in _bad(config, lambda c: stk(c).update(alternative_layer="ito"))
