@@ -136,6 +136,7 @@ def test_step_settings_carry_only_their_stacks_calibration(tmp_path):
     assert cal["enabled"] and list(cal["stacks"]) == ["microcavity_I"]
     assert cal["stacks"]["microcavity_I"]["parameter"] == "layer_thickness"
     assert cal["stacks"]["microcavity_I"]["layer"] == "ito"
+    assert cal["stacks"]["microcavity_I"]["alternative_layer"] == "emitter"  # the emission's variants/ read it
     assert list(settings["microcavity"]["cavity"]["stacks"]) == ["microcavity_I"]
     assert "cavity" not in settings["standard"]
     assert list(settings["microcavity_II"]["cavity"]["calibration"]["stacks"]) == ["microcavity_II"]
