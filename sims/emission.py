@@ -601,6 +601,7 @@ def tables(kx, freqs, comb: dict, side: str, n_exit: float, theta_deg, em: dict)
     out = {
         "wavelength_nm": wl_nm, "el_spectrum_per_nm": S, "theta_deg": np.asarray(theta_deg, float),
         "intensity_map_per_sr_per_nm": map_w, "intensity_per_sr": prof,
+        "intensity_map_s_per_sr_per_nm": i_map_s * S[None, :],
         "intensity_air_map_per_sr_per_nm": air_w, "intensity_air_per_sr": prof_air,
         "intensity_other_side_per_sr": prof_other,
         "intensity_per_sr_unweighted": i_unweighted,
@@ -645,6 +646,7 @@ UNITS = {
     "intensity_air_per_sr": "1/sr (in air after one flat exit-medium/air interface, air angle)",
     "intensity_other_side_per_sr": "1/sr (into the non-emitting side's medium)",
     "intensity_map_per_sr_per_nm": "1/(sr nm) (theta x wavelength)",
+    "intensity_map_s_per_sr_per_nm": "1/(sr nm) (theta x wavelength; s-polarized part of intensity_map_per_sr_per_nm)",
     "intensity_air_map_per_sr_per_nm": "1/(sr nm) (theta_air x wavelength)",
     "intensity_per_sr_unweighted": "1/sr per unit dipole power at each wavelength (theta x wavelength)",
     "extraction_fraction": "1 (fraction of total dipole power into the emitting side's medium)",
