@@ -751,8 +751,8 @@ def air_gap_effective(theta_glass_deg, n_glass: float, n_air: float, theta_air_d
         R = np.array([np.interp(tha, theta_air_deg, ii_air[f"R_{pol}"][:, j], right=1.0) for j in range(nl)]).T
         rg = fr[f"R_{pol}"][:, None]
         tg = 1.0 - rg
-        den = 1.0 - rg * R
-        ok = fr["ok"][:, None]
+        ok = fr["ok"][:, None] & np.ones_like(R, bool)
+        den = np.where(ok, 1.0 - rg * R, 1.0)
         out[f"A_{pol}"] = np.where(ok, tg * A / den, 0.0)
         out[f"R_{pol}"] = np.where(ok, rg + tg * tg * R / den, 1.0)
     return out
