@@ -29,8 +29,12 @@ def main(argv=None):
     mc, _ = read_h5(args.microcavity)
     st, _ = read_h5(args.standard)
     d = mc["distance_um"]
-    if not np.allclose(d, st["distance_um"]):
-        raise SystemExit("the two transfer files have different distance sweeps")
+    # each device is swept over its own possible range (the standard PeLED not closer than its
+    # substrate): the standard values go onto the microcavity distances, NaN where impossible
+    d_st = np.asarray(st["distance_um"], float)
+    for k in list(st):
+        if k.startswith("sweep/") and k != "sweep/distance_um" and np.shape(st[k]) == d_st.shape:
+            st[k] = np.interp(d, d_st, st[k], left=np.nan, right=np.nan)
     m_mc, m_st = s["max_exitance_microcavity_w_per_cm2"], s["max_exitance_standard_w_per_cm2"]
     ds = {"distance_um": d}
     units = {"distance_um": "um"}
@@ -58,6 +62,15 @@ def main(argv=None):
                                                          s["led_area_cm2"] * 1e3)
         units[f"{led}/mean_irradiance_at_max_current_w_per_cm2"] = "W/cm^2"
         units[f"{led}/absorbed_power_at_max_current_mw"] = "mW"
+    # the two devices as built, each at its own distance (production model)
+    for q in ("spot_absorbed_ratio", "crystal_mean_absorbed_ratio", "absorbed_fraction_of_led_power"):
+        if f"device/{q}" in mc and f"device/{q}" in st:
+            r = float(mc[f"device/{q}"]) / float(st[f"device/{q}"])
+            ds[f"device/ratio_per_exitance/{q}"] = np.array(r)
+            ds[f"device/ratio_at_max_current/{q}"] = np.array(r * m_mc / m_st)
+            units[f"device/ratio_per_exitance/{q}"] = ("1 (dual / single cavity, each at its own distance, equal LED "
+                                                       "exitance into its exit medium)")
+            units[f"device/ratio_at_max_current/{q}"] = "1 (same, each LED at its measured max exitance)"
     write_h5(args.h5, ds, provenance(s, None, microcavity_file=args.microcavity, standard_file=args.standard), units)
 
     import matplotlib
