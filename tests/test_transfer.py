@@ -352,7 +352,7 @@ def test_energy_per_pass_lands_plus_misses_equals_leaves(d_um):
     m = multipass_maps(g, d_um, TH, pt, 1.554)
     per = sum(landed_fraction(g, irradiance_maps(g, (2 * n + 1) * d_um, {"a": AngularTable(TH, tab, 1.554)})["a"])
               for n, tab in enumerate(pt["tables"]))
-    assert landed_fraction(g, m["absorbed"]) == pytest.approx(per, rel=1e-10)
+    assert landed_fraction(g, m["absorbed"]) == pytest.approx(per, rel=1e-5)  # passes > 1: summed kernel (1D rho grid)
 
 
 def test_absorbed_pump_decreases_with_distance_for_both_devices(config):
@@ -436,3 +436,16 @@ def test_emission_without_s_map_falls_back_to_unpolarised(tmp_path):
     em = read_emission_spectral(p)
     assert np.allclose(em["I_s"], 0.5) and np.allclose(em["I_p"], 0.5)
     assert "unpolarised" in em["polarization"]
+
+
+@pytest.mark.parametrize("d0", [5.0, 50.0, 350.0])
+def test_summed_pass_kernel_equals_the_sum_of_pass_maps(d0):
+    from sims.transfer import irradiance_map_passes
+
+    th = np.linspace(0, 89.9, 181)
+    g = make_grids(140.0, 100.0, 290.0, 270.0, pitch_um=2.0, margin_um=20.0)
+    tabs = [np.cos(np.radians(th)) ** k * (1 + 0.3 * np.sin(th / 7)) for k in (2, 5, 9)]
+    ds = [d0 * (2 * n + 1) for n in range(1, 4)]
+    ref = sum(irradiance_maps(g, d, {"a": AngularTable(th, tb, 1.5)})["a"] for d, tb in zip(ds, tabs))
+    new = irradiance_map_passes(g, ds, th, tabs)
+    assert np.max(np.abs(new - ref)) < 1e-4 * ref.max()
