@@ -224,3 +224,228 @@ def test_lasing_spot_sits_on_the_absorbed_maximum():
     m0 = irradiance_maps(g0, 0.0, {"inc": ring})["inc"]
     assert np.hypot(*spot_center(g0, m0)) < 1.0
     assert spot_mean(g0, m0, 20.0, spot_center(g0, m0)) == pytest.approx(m0.max(), rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# issue 17: devices as built, spectral and multipass model
+# ---------------------------------------------------------------------------------------
+from sims.transfer import (air_gap_effective, device_optics, device_sweep_um, multipass_maps, pass_tables,  # noqa: E402
+                           read_emission_spectral, transfer_device)
+
+TH = np.linspace(0.0, 89.9, 181)
+WL = np.linspace(620.0, 740.0, 25)
+
+
+def _synthetic_emission(power=6, n=1.554):
+    """Unequal s and p maps in the exit medium, EL line at 680 nm (per W leaving the LED)."""
+    el = np.exp(-4 * np.log(2) * ((WL - 680) / 22) ** 2)
+    c = np.cos(np.radians(TH))
+    i_s = (c ** power)[:, None] * el[None, :] * (1 + 0.002 * (WL - 680))[None, :]
+    i_p = 0.6 * (c ** (power + 2))[:, None] * el[None, :]
+    return {"theta_deg": TH, "wavelength_nm": WL, "I_s": i_s, "I_p": i_p, "el_spectrum_per_nm": el,
+            "polarization": "synthetic"}
+
+
+def _synthetic_absorption(flat=False):
+    """pump_absorption.h5-like datasets with simple angle/wavelength dependence."""
+    c = np.cos(np.radians(TH))[:, None]
+    lam = np.ones((1, WL.size)) if flat else (1 + 0.3 * np.sin((WL - 620) / 15))[None, :]
+    ab = {"spectral/theta_deg": TH, "spectral/wavelength_nm": WL, "spectral/index/gap": 1.554,
+          "spectral/index/substrate": 1.514, "spectral/index/air": 1.0,
+          "table/theta_deg": TH, "table/absorbed_fraction": 0.5 * c[:, 0]}
+    for key in ("gap", "substrate", "air"):
+        for pol, f in (("s", 0.5), ("p", 0.6)):
+            A = np.clip(f * c * lam * np.ones((1, WL.size)), 0, 0.9)
+            ab[f"spectral/ii/{key}/A_{pol}"] = A
+            ab[f"spectral/ii/{key}/R_{pol}"] = 1 - A
+    for led, r in (("microcavity", 0.7), ("standard", 0.8)):
+        for pol in ("s", "p"):
+            ab[f"spectral/led/{led}/R_{pol}"] = np.clip(r * lam * np.ones((TH.size, 1)), 0, 0.95)
+    return ab
+
+
+def _small_tcfg(config):
+    t = copy.deepcopy(config["transfer"])
+    t.update(source_pitch_um=5.0, sweep_n_distances=5, map_distances_um=[350.0], led_areas_mm2=[0.02],
+             area_distances_um=[350.0], map_margin_um=10.0, multipass_tolerance=1e-4)
+    return t
+
+
+@pytest.mark.parametrize("d_um,n_wl", [(20.0, 25), (40.0, 41)])
+def test_multipass_equals_exact_planar_solution_on_infinite_crystal(config, d_um, n_wl):
+    # the exact plane-wave (Green's function) solution of LED + NOA81 gap + microcavity II (s, 2D,
+    # sims.transfer_fullwave) averaged over enough frequencies to wash out the gap fringes, against
+    # this step's multipass model built from its own vectorised tables (rta_grid) and pass sums
+    from sims import transfer_fullwave as tf
+    from sims.pump_absorption import rta_grid
+
+    cfg = copy.deepcopy(config)
+    fw = cfg["transfer_fullwave"]
+    fw.update(mirror_pairs=3, coherent_dkx_per_um=1e-3)
+    full0, led, ii, z_src = tf.build_structures(cfg)
+    wl = np.linspace(670.0, 690.0, n_wl)
+    theta = np.linspace(0.0, 89.9, 901)
+    edges = tf.bin_edges(2.0, 1.0)
+    exact, I, A, Rii, Rled = [], *(np.zeros((theta.size, wl.size)) for _ in range(4))
+    for j, lam in enumerate(wl):
+        f = 1e3 / lam
+        idx = lambda st: np.array(st.index_profile(1 / f))  # noqa: E731
+        p_led, p_ii = tf.planar_from_stack(led, idx(led)), tf.planar_from_stack(ii, idx(ii))
+        i_e = p_led.group_index(fw["emitter_group"])[0]
+        off = z_src - p_led.interfaces()[i_e]
+        p_led_s, i_src = tf.split_layer(p_led, i_e, off)
+        em = tf.led_alone_emission(p_led_s, i_src, f, fw["kx_max_near_per_um"], 201, theta, 1e-3)
+        full = full0.with_thickness(fw["gap_group"], d_um)
+        p_full_s, i_src_f = tf.split_layer(tf.planar_from_stack(full, idx(full)), i_e, off)
+        co = tf.coherent_solution(p_full_s, i_src_f, fw["crystal_group"], f, d_um, float(np.real(p_led.n_above)),
+                                  edges, 1e-3, fw["kx_max_near_per_um"])
+        exact.append(co["absorbed_total"] / em["up_total"])
+        I[:, j] = em["dP_dtheta"] / em["up_total"]
+        r = rta_grid(np.array([[p_ii.n_below, *p_ii.n, p_ii.n_above]]), p_ii.t, [lam / 1e3], theta,
+                     [g == fw["crystal_group"] for g in p_ii.groups])
+        A[:, j], Rii[:, j] = r["A_abs_s"][:, 0], r["R_s"][:, 0]
+        pr = tf.reversed_planar(p_led)
+        Rled[:, j] = rta_grid(np.array([[pr.n_below, *pr.n, pr.n_above]]), pr.t, [lam / 1e3], theta)["R_s"][:, 0]
+    span = wl[-1] - wl[0]
+    zero = np.zeros_like(I)
+    pt = pass_tables(theta, wl, {"I_s": I / span, "I_p": zero}, {"A_s": A, "A_p": zero}, {"R_s": Rii, "R_p": Rii},
+                     {"R_s": Rled, "R_p": Rled}, 1e-5, 1000, measure=2.0)
+    ref = np.trapz(exact, wl) / span
+    summed = sum(np.trapz(2 * t, np.radians(theta)) for t in pt["tables"])
+    assert rel_err(pt["infinite_plane"], ref) < 0.03
+    assert rel_err(summed, pt["infinite_plane"]) < 1e-4          # the truncated pass sum reaches the series
+    assert rel_err(pt["single_pass_infinite"], ref) > 0.15       # one pass would not (the check discriminates)
+
+
+def test_spectral_model_reduces_to_el_averaged_for_flat_optics(config):
+    em = _synthetic_emission()
+    ab = _synthetic_absorption(flat=True)
+    for led, bond in (("microcavity", "gap"), ("standard", "index_matched"), ("standard", "air_gap")):
+        opt = device_optics(led, bond, ab, TH)
+        a = pass_tables(TH, WL, em, opt["A"], opt["R_ii"], opt["R_led"], 1e-6, 500)
+        b = pass_tables(TH, WL, em, opt["A"], opt["R_ii"], opt["R_led"], 1e-6, 500, el_weights=em["el_spectrum_per_nm"])
+        assert a["n_passes"] == b["n_passes"]
+        for ta, tb in zip(a["tables"], b["tables"]):
+            assert np.allclose(ta, tb, rtol=1e-12, atol=1e-15)
+        assert a["infinite_plane"] == pytest.approx(b["infinite_plane"], rel=1e-12)
+    # with wavelength-dependent optics the two differ (the spectral integral matters)
+    ab2 = _synthetic_absorption(flat=False)
+    opt = device_optics("microcavity", "gap", ab2, TH)
+    a = pass_tables(TH, WL, em, opt["A"], opt["R_ii"], opt["R_led"], 1e-6, 500)
+    b = pass_tables(TH, WL, em, opt["A"], opt["R_ii"], opt["R_led"], 1e-6, 500, el_weights=em["el_spectrum_per_nm"])
+    assert abs(a["infinite_plane"] / b["infinite_plane"] - 1) > 1e-3
+
+
+@pytest.mark.parametrize("d_um", [50.0, 350.0])
+def test_energy_per_pass_lands_plus_misses_equals_leaves(d_um):
+    em = _synthetic_emission()
+    opt = device_optics("microcavity", "gap", _synthetic_absorption(), TH)
+    pt = pass_tables(TH, WL, em, opt["A"], opt["R_ii"], opt["R_led"], 1e-4, 50)
+    g = make_grids(*LED, *CRYSTAL, pitch_um=2.0)
+    for n, tab in enumerate(pt["tables"][:3]):
+        t = AngularTable(TH, tab, 1.554)
+        dn = (2 * n + 1) * d_um
+        lands = landed_fraction(g, irradiance_maps(g, dn, {"a": t})["a"])
+        misses = missed_fraction_angular(g, dn, t, source_stride=5)
+        assert abs(lands + misses - t.hemisphere_power()) < 2e-3 * max(1.0, t.hemisphere_power())
+    # the multipass map adds every pass: its landed power is the sum of the passes' landed powers
+    m = multipass_maps(g, d_um, TH, pt, 1.554)
+    per = sum(landed_fraction(g, irradiance_maps(g, (2 * n + 1) * d_um, {"a": AngularTable(TH, tab, 1.554)})["a"])
+              for n, tab in enumerate(pt["tables"]))
+    assert landed_fraction(g, m["absorbed"]) == pytest.approx(per, rel=1e-5)  # passes > 1: summed kernel (1D rho grid)
+
+
+def test_absorbed_pump_decreases_with_distance_for_both_devices(config):
+    em = _synthetic_emission()
+    ab = _synthetic_absorption()
+    t = _small_tcfg(config)
+    for led, dist, sub in (("microcavity", 50.0, None), ("standard", 350.0, 350.0)):
+        exit_tab = AngularTable(TH, np.trapz(em["I_s"] + em["I_p"], WL, axis=1), 1.554 if sub is None else 1.514)
+        ds, units, sc = transfer_device(led, em, exit_tab, ab, {"led_width_um": 140, "led_length_um": 140,
+                                                                 "crystal_width_um": 290, "crystal_length_um": 270},
+                                        t, dist, 20.0, substrate_um=sub, bond="index_matched", n_gap=1.554)
+        d = ds["sweep/distance_um"]
+        assert d[0] == pytest.approx(t["sweep_distance_min_um"] if sub is None else sub)
+        for k in ("spot_absorbed_ratio", "crystal_mean_absorbed_ratio", "absorbed_fraction_of_led_power"):
+            assert np.all(np.diff(ds[f"sweep/{k}"]) < 0), (led, k)
+        assert float(ds["device/multipass_factor_crystal_mean"]) > 1.0
+        assert float(ds["device/multipass_factor_infinite_plane"]) >= float(ds["device/multipass_factor_crystal_mean"]) - 1e-9
+        assert float(ds["device/multipass_weight_left"]) < t["multipass_tolerance"]
+        for k in ("device/spot_absorbed_ratio", "device/crystal_mean_absorbed_ratio", "ray_tracing/coupling_efficiency",
+                  "sweep/spot_absorbed_ratio", "maps/spot_absorbed_ratio", "area/spot_absorbed_ratio"):
+            assert k in units and units[k]
+        variants = {"single_pass", "el_averaged", "single_pass_el_averaged"}
+        if led == "standard":
+            variants |= {"bond_index_matched", "bond_air_gap"}
+            assert float(ds["device/variants/bond_index_matched/spot_absorbed_ratio"]) == float(ds["device/spot_absorbed_ratio"])
+        for v in variants:
+            assert f"device/variants/{v}/crystal_mean_absorbed_ratio" in ds
+        eb = ds["device/energy_balance_passes"]
+        assert np.allclose(eb[:, 0] + eb[:, 1], eb[:, 2], atol=3e-3)
+
+
+def test_single_cavity_sweep_starts_at_the_substrate_and_is_extended_if_needed(config):
+    t = copy.deepcopy(config["transfer"])
+    d, ext = device_sweep_um(t, "standard", 350.0)
+    assert d[0] == 350.0 and d[-1] == t["sweep_distance_max_um"] and not ext
+    t["sweep_distance_max_um"] = 300.0
+    d, ext = device_sweep_um(t, "standard", 350.0)
+    assert ext and d[0] == 350.0 and d[-1] > 350.0
+    d, ext = device_sweep_um(config["transfer"], "microcavity")
+    assert d[0] == config["transfer"]["sweep_distance_min_um"]
+
+
+def test_crystal_closer_than_its_substrate_names_the_key(config):
+    bad = copy.deepcopy(config)
+    bad["transfer"]["devices"]["standard"]["distance_um"] = 100.0
+    with pytest.raises(ConfigError) as e:
+        validate_config(bad)
+    assert "transfer.devices.standard.distance_um" in str(e.value)
+    assert "closer than its substrate" in str(e.value)
+
+
+def test_air_gap_absorbs_nothing_beyond_the_glass_critical_angle():
+    ab = _synthetic_absorption()
+    ii_air = {k: ab[f"spectral/ii/air/{k}"] for k in ("A_s", "A_p", "R_s", "R_p")}
+    n_g = 1.514
+    eff = air_gap_effective(TH, n_g, 1.0, TH, ii_air)
+    crit = np.degrees(np.arcsin(1 / n_g))
+    beyond = TH > crit + 1e-9
+    below = TH < crit - 1.0
+    for pol in ("s", "p"):
+        assert np.all(eff[f"A_{pol}"][beyond] == 0.0)
+        assert np.all(eff[f"R_{pol}"][beyond] == 1.0)
+        assert np.all(eff[f"A_{pol}"][below] > 0)
+        # energy: A_eff + R_eff <= 1 (the rest goes through microcavity II)
+        assert np.all(eff[f"A_{pol}"] + eff[f"R_{pol}"] <= 1 + 1e-12)
+    opt = device_optics("standard", "air_gap", ab, TH)
+    assert np.all(opt["A"]["A_s"][beyond] == 0) and np.all(opt["A"]["A_p"][beyond] == 0)
+    # index-matched: light at every glass angle reaches DBR2
+    opt_im = device_optics("standard", "index_matched", ab, TH)
+    assert np.all(opt_im["A"]["A_s"][beyond & (TH < 89)] > 0)
+
+
+def test_emission_without_s_map_falls_back_to_unpolarised(tmp_path):
+    import h5py
+
+    p = tmp_path / "emission.h5"
+    with h5py.File(p, "w") as fh:
+        fh["theta_deg"] = TH
+        fh["wavelength_nm"] = WL
+        fh["intensity_map_per_sr_per_nm"] = np.ones((TH.size, WL.size))
+    em = read_emission_spectral(p)
+    assert np.allclose(em["I_s"], 0.5) and np.allclose(em["I_p"], 0.5)
+    assert "unpolarised" in em["polarization"]
+
+
+@pytest.mark.parametrize("d0", [5.0, 50.0, 350.0])
+def test_summed_pass_kernel_equals_the_sum_of_pass_maps(d0):
+    from sims.transfer import irradiance_map_passes
+
+    th = np.linspace(0, 89.9, 181)
+    g = make_grids(140.0, 100.0, 290.0, 270.0, pitch_um=2.0, margin_um=20.0)
+    tabs = [np.cos(np.radians(th)) ** k * (1 + 0.3 * np.sin(th / 7)) for k in (2, 5, 9)]
+    ds = [d0 * (2 * n + 1) for n in range(1, 4)]
+    ref = sum(irradiance_maps(g, d, {"a": AngularTable(th, tb, 1.5)})["a"] for d, tb in zip(ds, tabs))
+    new = irradiance_map_passes(g, ds, th, tabs)
+    assert np.max(np.abs(new - ref)) < 1e-4 * ref.max()

@@ -3,7 +3,8 @@
 from sims.config import sub_config
 
 TRANSFER_ABSORPTION_KEYS = ("pump_wavelength_nm", "pump_fwhm_nm", "absorber_stack", "absorber_layer", "absorption_method",
-                            "absorption_meep_angles_deg", "absorption_n_angles")
+                            "absorption_meep_angles_deg", "absorption_n_angles", "spectral_n_angles",
+                            "spectral_n_wavelengths")
 
 
 def transfer_settings(cfg=None):
@@ -12,22 +13,39 @@ def transfer_settings(cfg=None):
     cfg = cfg or config
     t = cfg["transfer"]
     keep = {k: v for k, v in t.items() if k not in TRANSFER_ABSORPTION_KEYS}
-    keep.update(pump_wavelength_nm=t["pump_wavelength_nm"], absorption_method=t["absorption_method"])
+    keep.update(pump_wavelength_nm=t["pump_wavelength_nm"], pump_fwhm_nm=t["pump_fwhm_nm"],
+                absorption_method=t["absorption_method"])
+    gap_layer = t["devices"]["microcavity"]["gap_layer"]
     return {
         "lateral": cfg["lateral"],
         "transfer": keep,
         "materials": {t["gap_material"]: cfg["materials"][t["gap_material"]]},
+        "layers": {gap_layer: cfg["layers"][gap_layer]},
         "spot_diameter_um": cfg["threshold"]["assumed"]["lasing_spot_diameter_um"]["value"],
     }
 
 
 def pump_absorption_settings(cfg=None):
+    """Microcavity II (and the LED stacks whose reflectance the multipass model needs, built in the
+    step through sims.cavity.working_config), the media it is lit from, the emission band."""
     cfg = cfg or config
-    return {
-        **sub_config(cfg, stacks=[cfg["transfer"]["absorber_stack"]], sections=()),
+    t = cfg["transfer"]
+    dev = t["devices"]
+    led_stacks = [dev[k]["led_stack"] for k in ("microcavity", "standard")]
+    stacks = [t["absorber_stack"]] + [s for s in led_stacks if s != t["absorber_stack"]]
+    gap_layer = dev["microcavity"]["gap_layer"]
+    out = sub_config(cfg, stacks=stacks, materials=[cfg["layers"][gap_layer]["material"],
+                                                    dev["standard"]["air_gap_material"]], sections=())
+    out["layers"][gap_layer] = cfg["layers"][gap_layer]
+    out.update({
         "simulation": {k: cfg["simulation"][k] for k in ("resolution_1d_px_per_um", "pml_um", "decay_threshold")},
-        "transfer": {k: cfg["transfer"][k] for k in TRANSFER_ABSORPTION_KEYS},
-    }
+        "transfer": {**{k: t[k] for k in TRANSFER_ABSORPTION_KEYS}, "devices": dev},
+        "cavity": {"stacks": {s: cfg["cavity"]["stacks"][s] for s in led_stacks if s in cfg["cavity"]["stacks"]},
+                   "calibration": cfg["cavity"]["calibration"]},
+        "emission_band": {k: cfg["emission"][k] for k in ("wavelength_min_nm", "wavelength_max_nm")},
+        "optical_pump_wavelength_nm": cfg["threshold"]["measured"]["optical_pump_wavelength_nm"]["value"],
+    })
+    return out
 
 
 rule transfer_pump_absorption:

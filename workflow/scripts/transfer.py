@@ -15,10 +15,15 @@ import numpy as np  # noqa: E402
 
 from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
 from sims.materials import material_from_config, refractive_index  # noqa: E402
-from sims.transfer import read_emission, transfer_led  # noqa: E402
+from sims.config import ConfigError  # noqa: E402
+from sims.transfer import read_emission, read_emission_spectral, transfer_device  # noqa: E402
 
 
-def plot_maps(ds, led, exit_medium):
+DEVICE_TITLE = {"microcavity": "dual cavity: microcavity PeLED / NOA81 gap / microcavity II",
+                "standard": "single cavity: standard PeLED / its glass substrate / {bond} bond / microcavity II"}
+
+
+def plot_maps(ds, led, exit_medium, sc=None):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -35,11 +40,14 @@ def plot_maps(ds, led, exit_medium):
             im = ax.imshow(ds[name][j].T, origin="lower", extent=ext, cmap="inferno")
             ax.contour(x, y, w.T, levels=[0.5], colors="c", linewidths=0.8)
             fig.colorbar(im, ax=ax, shrink=0.8, label="W/m$^2$ per W/m$^2$ LED exitance")
-            ax.set_title(f"{led}: {label}, d = {d:g} um\ncoupling {ds['maps/coupling_efficiency'][j]:.3f}, "
+            flag = "" if ds["maps/physically_possible"][j] else " (closer than the substrate: not buildable)"
+            ax.set_title(f"{led}: {label}, d = {d:g} um{flag}\ncoupling {ds['maps/coupling_efficiency'][j]:.3f}, "
                          f"absorbed {ds['maps/absorbed_fraction_of_led_power'][j]:.3f}", fontsize=8)
             ax.set_xlabel("x (um)")
             ax.set_ylabel("y (um)")
-    fig.suptitle(f"{led} PeLED (table in {exit_medium}) onto the crystal plane (cyan: crystal edge)", fontsize=9)
+    title = DEVICE_TITLE.get(led, led).format(bond=(sc or {}).get("bond", "?"))
+    fig.suptitle(f"{title} (table in {exit_medium}; device distance {float(ds['device/distance_um']):g} um; "
+                 f"absorbed: spectral, all passes; cyan: crystal edge)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -60,19 +68,31 @@ def main(argv=None):
     gap_mat = material_from_config(t["gap_material"], s["materials"][t["gap_material"]])
     n_gap = float(np.real(refractive_index(gap_mat, t["pump_wavelength_nm"] / 1e3)))
     ab, _ = read_h5(args.absorption)
+    dev = t["devices"]
+    if args.led == "microcavity":
+        distance = float(s["layers"][dev["microcavity"]["gap_layer"]]["thickness_nm"]) / 1e3
+        substrate, bond = None, "none"
+    else:
+        st = dev["standard"]
+        distance, substrate, bond = float(st["distance_um"]), float(st["substrate_thickness_um"]), st["bond"]
+        if distance < substrate:
+            raise ConfigError([("transfer.devices.standard.distance_um",
+                                f"{distance} um puts the crystal closer than its substrate ({substrate} um)")])
+    em_spec = read_emission_spectral(args.emission)
     with Timer() as timer:
-        ds, units, sc = transfer_led(em["exit"], n_gap, ab["table/theta_deg"], ab["table/absorbed_fraction"],
-                                     s["lateral"], t, s["spot_diameter_um"], fresnel=t["interface_fresnel"],
-                                     progress=print)
+        ds, units, sc = transfer_device(args.led, em_spec, em["exit"], ab, s["lateral"], t, distance,
+                                        s["spot_diameter_um"], substrate_um=substrate, bond=bond, n_gap=n_gap,
+                                        progress=print)
     p_exit = em["exit"].hemisphere_power()
     ratio = p_exit / em["air"].hemisphere_power() if em["air"] is not None else float("nan")
     ds["exit_to_air_power_ratio"] = np.array(ratio if np.isfinite(ratio) else -1.0)
     units["exit_to_air_power_ratio"] = "1 (power into the exit medium / power into air; -1: no air table)"
     attrs = {**sc, "led": args.led, "exit_medium": em["exit_medium"], "exit_medium_index": em["exit_medium_index"],
              "extraction_fraction": em["extraction_fraction"], "emission_file": args.emission,
-             "absorption_file": args.absorption, "absorption_method": t["absorption_method"]}
+             "absorption_file": args.absorption, "absorption_method": t["absorption_method"],
+             "step_wall_time_s": timer.seconds}
     write_h5(args.h5, ds, provenance(s, timer.seconds, **attrs), units)
-    save_figure(plot_maps(ds, args.led, em["exit_medium"]), args.fig)
+    save_figure(plot_maps(ds, args.led, em["exit_medium"], sc), args.fig)
     bench = {"step": "transfer", "led": args.led, "sweep_n_distances": sc["n_distances"],
              "sweep_with_maps_wall_time_s": sc["sweep_wall_time_s"], "area_study_wall_time_s": sc["area_study_wall_time_s"],
              "source_cells": sc["source_cells"], "total_wall_time_s": timer.seconds}
@@ -82,7 +102,10 @@ def main(argv=None):
         print(f"d = {d:g} um: coupling {ds['maps/coupling_efficiency'][j]:.4f}, absorbed "
               f"{ds['maps/absorbed_fraction_of_led_power'][j]:.4f}; lands {eb[0]:.5f} + misses {eb[1]:.5f} = "
               f"{eb[0] + eb[1]:.5f} vs leaves {eb[2]:.5f}")
-    print(f"sweep of {sc['n_distances']} distances with maps: {sc['sweep_wall_time_s']:.2f} s")
+    print(f"sweep of {sc['n_distances']} distances: {sc['sweep_wall_time_s']:.2f} s; step {timer.seconds:.2f} s")
+    for k in sorted(ds):
+        if k.startswith(("device/", "ray_tracing/")) and np.ndim(ds[k]) == 0:
+            print(f"{k} = {float(ds[k]):.6g}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,72 @@ from sims.pump_absorption import (absorption_meep, absorption_tmm, absorption_tm
 from sims.stack import build_stack  # noqa: E402
 
 
+def led_stack_config(s: dict, name: str) -> dict:
+    """The config the LED stack is built from: ``sims.cavity.working_config`` (calibrated where
+    cavity.calibration covers the stack) for stacks of cavity.stacks, else the config itself."""
+    if name in s.get("cavity", {}).get("stacks", {}):
+        from sims.cavity import working_config
+
+        return working_config(s, name)["config"]
+    return s
+
+
+def spectral_tables(s: dict, ii_stack) -> tuple[dict, dict, dict]:
+    """(theta, lambda) tables for the issue-17 transfer: microcavity II lit from the gap (NOA81),
+    from the standard PeLED's substrate (glass) and from the air-gap medium (A_s, A_p crystal
+    share, R_s, R_p); the LED stacks' reflectances seen from their exit media; the 405 nm
+    absorbed fraction at normal incidence."""
+    from sims.materials import material_from_config, refractive_index
+    from sims.pump_absorption import stack_rta_grid
+
+    t = s["transfer"]
+    dev = t["devices"]
+    em = s["emission_band"]
+    wl = np.linspace(em["wavelength_min_nm"], em["wavelength_max_nm"], int(t["spectral_n_wavelengths"]))
+    th = np.linspace(0.0, 89.9, int(t["spectral_n_angles"]))
+    mats = s["materials"]
+    gap_name = s["layers"][dev["microcavity"]["gap_layer"]]["material"]
+    sub_name = s["stacks"][dev["standard"]["led_stack"]]["below"]
+    air_name = dev["standard"]["air_gap_material"]
+    media = {"gap": gap_name, "substrate": sub_name, "air": air_name}
+    ds, units = {"spectral/theta_deg": th, "spectral/wavelength_nm": wl}, {}
+    units["spectral/theta_deg"] = "deg (in the incidence medium of each table)"
+    units["spectral/wavelength_nm"] = "nm (vacuum; the emission band)"
+    lam_c = 0.5 * (wl[0] + wl[-1]) / 1e3
+    for key, name in media.items():
+        m = material_from_config(name, mats[name])
+        ds[f"spectral/index/{key}"] = np.array(float(np.real(refractive_index(m, lam_c))))
+        units[f"spectral/index/{key}"] = f"1 (real index of {name} at {lam_c * 1e3:.0f} nm)"
+        r = stack_rta_grid(ii_stack, wl, th, t["absorber_layer"], incidence=m)
+        for pol in ("s", "p"):
+            ds[f"spectral/ii/{key}/A_{pol}"] = r[f"A_abs_{pol}"]
+            ds[f"spectral/ii/{key}/A_total_{pol}"] = r[f"A_{pol}"]
+            ds[f"spectral/ii/{key}/R_{pol}"] = r[f"R_{pol}"]
+            for q, u in (("A", "crystal share"), ("A_total", "all layers"), ("R", "reflectance")):
+                units[f"spectral/ii/{key}/{q}_{pol}"] = f"1 ({t['absorber_stack']} lit from {name}, {u}; theta x wavelength)"
+    for led, spec in dev.items():
+        name = spec["led_stack"]
+        st = build_stack(led_stack_config(s, name), name)
+        r = stack_rta_grid(st, wl, th, None, from_above=(led == "microcavity"))
+        side = st.above.name if led == "microcavity" else st.below.name
+        for pol in ("s", "p"):
+            ds[f"spectral/led/{led}/R_{pol}"] = r[f"R_{pol}"]
+            units[f"spectral/led/{led}/R_{pol}"] = f"1 (reflectance of {name} lit from its {side} side; theta x wavelength)"
+    wl405 = s["optical_pump_wavelength_nm"]
+    a405 = {}
+    for key in ("gap", "substrate"):
+        m = material_from_config(media[key], mats[media[key]])
+        r = stack_rta_grid(ii_stack, [wl405], [0.0], t["absorber_layer"], incidence=m)
+        a405[key] = float(0.5 * (r["A_abs_s"][0, 0] + r["A_abs_p"][0, 0]))
+    ds["pump/absorbed_fraction_405"] = np.array(a405["gap"])
+    units["pump/absorbed_fraction_405"] = (f"1 (crystal share of a normally incident {wl405:g} nm pump, lit from the "
+                                           f"{gap_name} side through DBR2)")
+    ds["pump/absorbed_fraction_405_from_substrate"] = np.array(a405["substrate"])
+    units["pump/absorbed_fraction_405_from_substrate"] = f"1 (same, lit from a {sub_name}-index medium)"
+    attrs = {"spectral_media": json.dumps(media), "led_stacks": json.dumps({k: v["led_stack"] for k, v in dev.items()})}
+    return ds, units, attrs
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--settings", required=True, help="JSON: sub-config with the absorber stack, simulation, transfer")
@@ -68,7 +134,11 @@ def main(argv=None):
         else:
             th, a = extend_to_grazing(ang, ref["A_crystal"])
         ds["table/theta_deg"], ds["table/absorbed_fraction"] = th, a
+        sp_ds, sp_units, sp_attrs = spectral_tables(s, stack)
+        ds.update(sp_ds)
+        attrs.update(sp_attrs)
     units = {k: ("deg" if "theta" in k else "1") for k in ds}
+    units.update(sp_units)
     write_h5(args.h5, ds, provenance(s, timer.seconds, **attrs), units)
 
     import matplotlib
