@@ -887,3 +887,35 @@ def _register():
 
 
 _register()
+
+
+def calibration_variants(config: dict, stack_name: str) -> dict:
+    """Alternative calibrations of a calibrated stack, for the sensitivity study (else ``{}``).
+
+    ``as_given``: the stack as configured; ``calibrated_<alt>``: the calibration entry's
+    ``alternative_layer`` calibrated (layer_thickness, same target and search fraction) instead.
+    Returns name -> dict ``config`` (to build the stack from), ``layer`` (the changed parameter's
+    label), ``value``, ``units``, ``changed_layers`` ({layer: thickness_nm} relative to the stack as
+    configured), ``mode_tmm_nm`` (TMM mode nearest the target), ``calibration`` (without its config;
+    None for as_given).
+    """
+    entry = calibration_entry(config, stack_name)
+    if entry is None:
+        return {}
+    prod = calibrate(config, stack_name, entry)
+    changed = ({entry["layer"]: float(prod["value_as_given"])} if entry.get("parameter") == "layer_thickness"
+               else {})
+    out = {"as_given": {"config": config, "layer": calibration_label(entry), "value": float(prod["value_as_given"]),
+                        "units": prod["units"], "changed_layers": changed,
+                        "mode_tmm_nm": 1e3 * float(prod["wavelength_um_as_given"]), "calibration": None}}
+    alt = entry.get("alternative_layer")
+    if alt:
+        alt_entry = {k: v for k, v in entry.items() if k not in ("alternative_layer", "mirror", "mirror_part")}
+        alt_entry.update(parameter="layer_thickness", layer=alt)
+        info = calibrate(config, stack_name, alt_entry)
+        out[f"calibrated_{alt}"] = {"config": info["config"], "layer": calibration_label(alt_entry),
+                                    "value": float(info["value"]), "units": info["units"],
+                                    "changed_layers": {alt: float(info["value"])},
+                                    "mode_tmm_nm": 1e3 * float(info["wavelength_um"]),
+                                    "calibration": {k: v for k, v in info.items() if k != "config"}}
+    return out

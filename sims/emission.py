@@ -731,32 +731,17 @@ def variant_tables(config: dict, led: str, emission: dict | None = None) -> dict
     as_given the production layer at its configured value), ``mode_tmm_nm`` (TMM mode nearest the
     calibration target) and ``calibration`` (the calibrate result, without its config; None for as_given).
     """
-    from sims import cavity as C
+    from sims.cavity import calibration_variants
 
     em = emission if emission is not None else config["emission"]
-    stack_name = em["leds"][led]["stack"]
-    entry = C.calibration_entry(config, stack_name)
-    if entry is None:
-        return {}
-    target_um = entry["target_wavelength_nm"] / 1e3
-    out = {}
-    prod = C.calibrate(config, stack_name, entry)
-    changed = ({entry["layer"]: float(prod["value_as_given"])} if entry.get("parameter") == "layer_thickness"
-               else {})
-    out["as_given"] = {"config": config, "layer": C.calibration_label(entry), "value": float(prod["value_as_given"]),
-                       "units": prod["units"], "changed_layers": changed,
-                       "mode_tmm_nm": 1e3 * float(prod["wavelength_um_as_given"]), "calibration": None}
-    alt = entry.get("alternative_layer")
-    if alt:
-        alt_entry = {k: v for k, v in entry.items() if k not in ("alternative_layer", "mirror", "mirror_part")}
-        alt_entry.update(parameter="layer_thickness", layer=alt)
-        info = C.calibrate(config, stack_name, alt_entry)
-        out[f"calibrated_{alt}"] = {"config": info["config"], "layer": C.calibration_label(alt_entry),
-                                    "value": float(info["value"]), "units": info["units"],
-                                    "changed_layers": {alt: float(info["value"])},
-                                    "mode_tmm_nm": 1e3 * float(info["wavelength_um"]),
-                                    "calibration": {k: v for k, v in info.items() if k != "config"}}
+    out = calibration_variants(config, em["leds"][led]["stack"])
     for name, v in out.items():
         v["tables"] = led_tmm_tables(v.pop("config"), led, em)
-        v["target_nm"] = 1e3 * target_um
+        v["target_nm"] = _target_nm(config, em["leds"][led]["stack"])
     return out
+
+
+def _target_nm(config: dict, stack_name: str) -> float:
+    from sims.cavity import calibration_entry
+
+    return float(calibration_entry(config, stack_name)["target_wavelength_nm"])

@@ -383,7 +383,8 @@ def choice_alternatives(cfg: dict, tr: dict) -> list[tuple[str, str, dict]]:
            ("multipass", "single pass", {"variant": "single_pass"}),
            ("spectral resolution", "A averaged over the EL line first", {"variant": "el_averaged"}),
            ("bond (single cavity)", "other bond", {"variant": "bond_other"}),
-           ("calibration layer", "microcavity I as given", {"variant": "calibration_as_given"}),
+           ("calibration layer", "another layer calibrated", {"variant": "cal_alternative"}),
+           ("calibration", "microcavity I as given (not calibrated)", {"variant": "cal_as_given"}),
            ("405 nm pump side", f"405 nm pump from {side}", {"cfg": cfg_side})]
     return out
 
@@ -396,6 +397,10 @@ def _variant_name(t: dict, variant: str) -> str | None:
             if f"device/variants/{v}/spot_absorbed_ratio" in t and not v.endswith(prod):
                 return v
         return None
+    if variant == "cal_alternative":
+        alts = sorted(k.split("/")[2] for k in t if k.startswith("device/variants/cal_calibrated_")
+                      and k.endswith("/spot_absorbed_ratio"))
+        return alts[0] if alts else None
     return variant if f"device/variants/{variant}/spot_absorbed_ratio" in t else None
 
 
@@ -518,8 +523,8 @@ def threshold_study(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[dict, 
         if "led_area_mm2" in t:
             put(f"area/{dev}/led_area_mm2", np.asarray(t["led_area_mm2"], float), "mm^2")
             put(f"area/{dev}/distance_um", np.asarray(t["area_distance_um"], float), "um")
-        for v in ("single_pass", "el_averaged", "single_pass_el_averaged", "bond_index_matched", "bond_air_gap",
-                  "calibration_as_given"):
+        stored = sorted({k.split("/")[2] for k in t if k.startswith("device/variants/")})
+        for v in stored:
             if f"device/variants/{v}/spot_absorbed_ratio" in t:
                 put(f"variants/{dev}/{v}/j_th_a_per_cm2",
                     headline_jth(cfg, mode, tr, a405, dev, variant=v), UNREACHABLE_UNITS)

@@ -667,23 +667,30 @@ def check_devices(config: dict):
         yield from band_inside_data("emission.wavelength_min_nm", names, band, config)
 
 
-def read_emission_spectral(path) -> dict:
+def read_emission_spectral(path, group: str = "") -> dict:
     """The (theta, wavelength) maps of emission.h5 in the exit medium, per polarization.
 
     Returns theta_deg, wavelength_nm (ascending), I_s, I_p (1/(sr nm), theta x wavelength),
     el_spectrum_per_nm (or None) and ``polarization``: "resolved" when the file holds
-    ``intensity_map_s_per_sr_per_nm``, else "assumed unpolarised (s = p = 1/2)"."""
+    ``intensity_map_s_per_sr_per_nm``, else "assumed unpolarised (s = p = 1/2)". ``group``: read
+    the maps of a group of the file (e.g. "tmm/", "variants/as_given/"); the EL spectrum and any
+    dataset the group lacks come from the root."""
     import h5py
 
     with h5py.File(path, "r") as fh:
+        def get(key):
+            return fh[group + key] if group + key in fh else (fh[key] if key in fh else None)
+
         for key in ("theta_deg", "wavelength_nm", "intensity_map_per_sr_per_nm"):
-            if key not in fh:
-                raise ConfigError([(f"{path}:{key}", "missing from the emission table (needed by the spectral transfer)")])
-        th = np.asarray(fh["theta_deg"][()], float)
-        wl = np.asarray(fh["wavelength_nm"][()], float)
-        tot = np.asarray(fh["intensity_map_per_sr_per_nm"][()], float)
-        s = np.asarray(fh["intensity_map_s_per_sr_per_nm"][()], float) if "intensity_map_s_per_sr_per_nm" in fh else None
-        el = np.asarray(fh["el_spectrum_per_nm"][()], float) if "el_spectrum_per_nm" in fh else None
+            if get(key) is None:
+                raise ConfigError([(f"{path}:{group}{key}", "missing from the emission table (needed by the spectral "
+                                                           "transfer)")])
+        th = np.asarray(get("theta_deg")[()], float)
+        wl = np.asarray(get("wavelength_nm")[()], float)
+        tot = np.asarray(fh[group + "intensity_map_per_sr_per_nm"][()], float)
+        s = (np.asarray(fh[group + "intensity_map_s_per_sr_per_nm"][()], float)
+             if group + "intensity_map_s_per_sr_per_nm" in fh else None)
+        el = np.asarray(get("el_spectrum_per_nm")[()], float) if get("el_spectrum_per_nm") is not None else None
     if tot.shape != (th.size, wl.size):
         raise ConfigError([(f"{path}:intensity_map_per_sr_per_nm", f"shape {tot.shape} is not theta x wavelength")])
     order = np.argsort(wl)
@@ -893,7 +900,8 @@ def device_optics(led: str, bond: str, ab: dict, theta_deg) -> dict:
 
 def transfer_device(led: str, em_spec: dict, table_exit: AngularTable, ab: dict, lateral: dict, tcfg: dict,
                     distance_um: float, spot_diameter_um: float, substrate_um: float | None = None,
-                    bond: str = "index_matched", n_gap: float | None = None, progress=None) -> tuple[dict, dict, dict]:
+                    bond: str = "index_matched", n_gap: float | None = None, calibration: dict | None = None,
+                    progress=None) -> tuple[dict, dict, dict]:
     """The transfer step for one device as built (issue 17).
 
     Args:
@@ -906,6 +914,11 @@ def transfer_device(led: str, em_spec: dict, table_exit: AngularTable, ab: dict,
         substrate_um: the single cavity's substrate thickness (lower end of its sweep).
         bond: the configured bond (production) of the single cavity.
         n_gap: the gap (NOA81) index, for today's model (variant legacy_noa81_gap).
+        calibration: LED-calibration variants for the sensitivity study: {"reference": em_spec of the
+            production (calibrated) stack by transfer matrix, "variants": {name: em_spec by transfer
+            matrix}}; each variant's ratio is the production ratio times (variant / reference), both
+            by the transfer-matrix emission and the variant's own LED reflectance
+            (``spectral/led/{led}/variants/{name}/R_*`` of pump_absorption.h5).
     Returns:
         (datasets, units, scalar attributes).
     """
@@ -967,6 +980,26 @@ def transfer_device(led: str, em_spec: dict, table_exit: AngularTable, ab: dict,
         for k in ("spot_absorbed_ratio", "crystal_mean_absorbed_ratio", "absorbed_fraction_of_led_power"):
             ds[f"device/variants/{v}/{k}"] = np.array(vread[v][k])
             units[f"device/variants/{v}/{k}"] = F_ if k.startswith("absorbed_fraction") else R_
+    if calibration:
+        opt = device_optics(led, prod_bond, ab, th)
+        ref = map_readings(g0, multipass_maps(g0, d0, th, pass_tables(
+            th, wl, resample_emission(calibration["reference"], th, wl), opt["A"], opt["R_ii"], opt["R_led"], tol, mx),
+            n_geom, with_incident=False), spot_diameter_um)
+        for name, em_v in calibration["variants"].items():
+            key = f"spectral/led/{led}/variants/{name}/R_s"
+            if key not in ab:
+                continue
+            r_led = {f"R_{p}": np.array([np.interp(th, np.asarray(ab["spectral/theta_deg"], float), col, right=1.0)
+                                         for col in np.asarray(ab[f"spectral/led/{led}/variants/{name}/R_{p}"],
+                                                               float).T]).T for p in POLS}
+            rv = map_readings(g0, multipass_maps(g0, d0, th, pass_tables(
+                th, wl, resample_emission(em_v, th, wl), opt["A"], opt["R_ii"], r_led, tol, mx),
+                n_geom, with_incident=False), spot_diameter_um)
+            for k in ("spot_absorbed_ratio", "crystal_mean_absorbed_ratio", "absorbed_fraction_of_led_power"):
+                ds[f"device/variants/cal_{name}/{k}"] = np.array(rp[k] * rv[k] / ref[k])
+                units[f"device/variants/cal_{name}/{k}"] = (F_ if k.startswith("absorbed_fraction") else R_) + (
+                    f"; LED calibration variant {name}: production x (transfer-matrix variant / transfer-matrix "
+                    "calibrated), each with its own LED reflectance")
     if n_gap is not None and "table/absorbed_fraction" in ab:
         # today's model: the table refracted into the NOA81 gap, A(theta) averaged over the pump line, one pass
         gap = refract_table(table_exit.normalised(), n_gap, fresnel=bool(tcfg.get("interface_fresnel", True)))

@@ -189,7 +189,7 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     # tornado: every choice and assumed input, both devices, low/high
     rows = json.loads(attrs["tornado_rows"])
     tab = ds["tornado/j_th_a_per_cm2"]
-    assert tab.shape == (len(rows), 2, 2) and len(rows) == 7 + len(cfg["assumed"])
+    assert tab.shape == (len(rows), 2, 2) and len(rows) == 8 + len(cfg["assumed"])
     app = ds["tornado/applicable"]
     i = [k for k, r in enumerate(rows) if r.startswith("bond")][0]
     assert not app[i, 0].any() and app[i, 1].all(), "the bond exists only for the single cavity"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
@@ -79,9 +80,16 @@ def main(argv=None):
             raise ConfigError([("transfer.devices.standard.distance_um",
                                 f"{distance} um puts the crystal closer than its substrate ({substrate} um)")])
     em_spec = read_emission_spectral(args.emission)
+    calibration = None
+    with h5py.File(args.emission, "r") as fh:
+        names = [n for n in str(fh.attrs.get("variants", "")).split(",") if n and f"variants/{n}" in fh]
+    if names:
+        calibration = {"reference": read_emission_spectral(args.emission, "tmm/"),
+                       "variants": {n: read_emission_spectral(args.emission, f"variants/{n}/") for n in names}}
     with Timer() as timer:
         ds, units, sc = transfer_device(args.led, em_spec, em["exit"], ab, s["lateral"], t, distance,
                                         s["spot_diameter_um"], substrate_um=substrate, bond=bond, n_gap=n_gap,
+                                        calibration=calibration,
                                         progress=print)
     p_exit = em["exit"].hemisphere_power()
     ratio = p_exit / em["air"].hemisphere_power() if em["air"] is not None else float("nan")

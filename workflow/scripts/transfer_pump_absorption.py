@@ -70,6 +70,16 @@ def spectral_tables(s: dict, ii_stack) -> tuple[dict, dict, dict]:
         for pol in ("s", "p"):
             ds[f"spectral/led/{led}/R_{pol}"] = r[f"R_{pol}"]
             units[f"spectral/led/{led}/R_{pol}"] = f"1 (reflectance of {name} lit from its {side} side; theta x wavelength)"
+        if name in s.get("cavity", {}).get("stacks", {}):
+            from sims.cavity import calibration_variants
+
+            for vname, v in calibration_variants(s, name).items():
+                rv = stack_rta_grid(build_stack(v["config"], name), wl, th, None, from_above=(led == "microcavity"))
+                for pol in ("s", "p"):
+                    ds[f"spectral/led/{led}/variants/{vname}/R_{pol}"] = rv[f"R_{pol}"]
+                    units[f"spectral/led/{led}/variants/{vname}/R_{pol}"] = (
+                        f"1 (reflectance of {name}, calibration variant {vname} ({v['layer']} = {v['value']:.2f} "
+                        f"{v['units']}), lit from its {side} side; theta x wavelength)")
     wl405 = s["optical_pump_wavelength_nm"]
     a405 = {}
     for key in ("gap", "substrate"):
