@@ -24,6 +24,7 @@ rule threshold:
         li=report("results/threshold/light_current.png", caption="../report/threshold_li.rst", category="Threshold"),
         sens=report("results/threshold/sensitivity.png", caption="../report/threshold_sensitivity.rst", category="Threshold"),
         sens_table="results/threshold/sensitivity.md",
+        anchors=report("results/threshold/anchors.png", caption="../report/threshold_anchors.rst", category="Threshold"),
     params:
         settings=lambda w: settings_json(threshold_settings()),
     log:

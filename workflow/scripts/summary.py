@@ -33,7 +33,10 @@ def headline_rows(a, anchor: str, reading: str) -> list:
             rows.append((f"J_th, {an_label}, {rd} reading{star}", "A/cm^2",
                          per_dev(f"j_th_{an}_{rd}", f"jth/{{dev}}/{an}/{rd}/device", "A/cm^2",
                                  f"LED current density at threshold, {an} anchor, {rd} reading, at the device's own distance")))
-    rows.append(("J_th single / dual cavity (headline)", "1",
+    with h5py.File(th, "r") as fh:
+        bound = bool(fh["headline/ratio_is_lower_bound"][()])
+    rows.append(("J_th single / dual cavity (headline)" + (": lower bound J_max / J_th(dual), the single cavity "
+                                                          "is not reached" if bound else ""), "1",
                  {"value": Entry("j_th_ratio_single_over_dual", th, "headline/ratio_single_over_dual", "1",
                                  "how many times more current the single-cavity laser needs (headline anchor and reading)")}))
     rows.append(("LED exitance needed at threshold (headline)", "W/cm^2",

@@ -173,6 +173,32 @@ def figures(cfg, ds, attrs, out_dir):
     save_figure(fig, out_dir / "sensitivity.png")
 
 
+def anchors_figure(cfg, ds, path):
+    """Absorbed photon flux at threshold by each anchor, and what would make carrier and optical agree."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = ("optical", "carrier", "gain_model")
+    vals = [float(ds[f"pump/{a}/absorbed_photon_flux_per_cm2_s"]) for a in names]
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    ax.bar(range(3), [v if v > 0 else 0 for v in vals], color=["C3", "C0", "0.6"])
+    ax.set_xticks(range(3))
+    ax.set_xticklabels([f"optical: {measured(cfg, 'optical_threshold_w_per_cm2'):g} W/cm$^2$ at 405 nm\n"
+                        f"x A_405 = {float(ds['pump/absorbed_fraction_405']):.3f} ({cfg['optical_pump_side']})",
+                        f"carrier: N_th {measured(cfg, 'n_th_per_cm3'):.2g} cm$^{{-3}}$,\n"
+                        f"tau {measured(cfg, 'lifetime_ns'):g} ns",
+                        f"gain model: Q_{cfg['q_choice']},\nN_tr {assumed(cfg, 'n_tr_per_cm3'):.2g} (ASSUMED)"], fontsize=7)
+    ax.set_ylabel("absorbed photons at threshold (cm$^{-2}$ s$^{-1}$)")
+    f = float(ds["pump/anchor_factor_carrier_over_optical"])
+    ax.set_title(f"carrier / optical = {f:.2f}; they agree if A_405 = {float(ds['pump/agree/absorbed_fraction_405']):.3f}, "
+                 f"or tau = {float(ds['pump/agree/lifetime_ns']):.0f} ns,\nor N_th = "
+                 f"{float(ds['pump/agree/n_th_per_cm3']):.3g} cm$^{{-3}}$ (headline: {cfg['anchor']})", fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
 def tornado_table(cfg, ds, attrs):
     """Markdown: J_th of each device under each alternative choice and assumed-input range end."""
     rows = json.loads(attrs["tornado_rows"])
@@ -216,6 +242,7 @@ def main(argv=None):
     write_h5(args.h5, ds, provenance(s, timer.seconds, **attrs), units)
     figures(cfg, ds, attrs, Path(args.fig_dir))
     write_text(Path(args.fig_dir) / "sensitivity.md", tornado_table(cfg, ds, attrs))
+    anchors_figure(cfg, ds, Path(args.fig_dir) / "anchors.png")
     for dev in DEVICES:
         j = float(ds[f"headline/{dev}/j_th_a_per_cm2"])
         print(f"{dev} at {float(ds[f'devices/{dev}/distance_um']):g} um ({cfg['anchor']} anchor, {cfg['pump_reading']}): "
