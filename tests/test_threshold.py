@@ -281,3 +281,30 @@ def test_mode_file_with_bad_value_names_the_dataset(config):
     incomplete = {k: v for k, v in MODE.items() if k != "group_index"}
     with pytest.raises(ConfigError, match="group_index"):
         carrier_threshold(copy.deepcopy(config["threshold"]), incomplete)
+
+
+def test_jth_increases_with_distance_for_both_devices(config):
+    """The transfer step's production model (synthetic emission and microcavity II optics) through the
+    threshold's current chain: J_th rises with the LED-crystal distance for both devices."""
+    from test_transfer import TH, WL, _small_tcfg, _synthetic_absorption, _synthetic_emission
+
+    from sims.threshold import jth_array, led_rolloff
+    from sims.transfer import AngularTable, transfer_device
+
+    cfg = copy.deepcopy(config["threshold"])
+    roll, _ = led_rolloff(cfg)
+    em, ab, t = _synthetic_emission(), _synthetic_absorption(), _small_tcfg(config)
+    lateral = {"led_width_um": 140, "led_length_um": 140, "crystal_width_um": 290, "crystal_length_um": 270}
+    flux = 2e18  # absorbed photons / (cm^2 s) at threshold, of the order of the anchors
+    for led, dist, sub in (("microcavity", 50.0, None), ("standard", 350.0, 350.0)):
+        exit_tab = AngularTable(TH, np.trapz(em["I_s"] + em["I_p"], WL, axis=1), 1.554 if sub is None else 1.514)
+        ds, _, _ = transfer_device(led, em, exit_tab, ab, lateral, t, dist, 20.0, substrate_um=sub,
+                                   bond="index_matched", n_gap=1.554)
+        ds["exit_to_air_power_ratio"] = np.array(1.0)
+        for rd in ("spot", "crystal_mean"):
+            j, need = jth_array(flux, ds[f"sweep/{rd}_absorbed_ratio"], ds, led, cfg, roll)
+            assert np.all(np.diff(need) > 0), (led, rd)
+            reached = j[j > 0]
+            assert reached.size >= 2, (led, rd, j)
+            assert np.all(np.diff(reached) > 0), (led, rd, j)
+            assert np.all(j[:reached.size] > 0), "once not reached, farther is not reached either"
