@@ -647,10 +647,13 @@ def check_devices(config: dict):
         yield "transfer.devices.microcavity.gap_layer", (f"layer {mc['gap_layer']!r} is made of "
                                                          f"{config['layers'][mc['gap_layer']]['material']!r}, "
                                                          f"not the gap material {t['gap_material']!r}")
-    if st["distance_um"] < st["substrate_thickness_um"]:
+    sub = st["substrate_layer"]
+    if sub not in config["layers"]:
+        yield "transfer.devices.standard.substrate_layer", f"{sub!r} is not defined under layers"
+    elif st["distance_um"] < config["layers"][sub]["thickness_nm"] / 1e3:
         yield "transfer.devices.standard.distance_um", (
             f"{st['distance_um']} um puts the crystal closer than its substrate "
-            f"(transfer.devices.standard.substrate_thickness_um = {st['substrate_thickness_um']} um): the "
+            f"(layers.{sub}.thickness_nm = {config['layers'][sub]['thickness_nm']:g} nm): the "
             f"standard PeLED pumps microcavity II through its own glass substrate")
     if st["air_gap_material"] not in config["materials"]:
         yield "transfer.devices.standard.air_gap_material", f"{st['air_gap_material']!r} is not defined under materials"

@@ -16,11 +16,12 @@ def transfer_settings(cfg=None):
     keep.update(pump_wavelength_nm=t["pump_wavelength_nm"], pump_fwhm_nm=t["pump_fwhm_nm"],
                 absorption_method=t["absorption_method"])
     gap_layer = t["devices"]["microcavity"]["gap_layer"]
+    sub_layer = t["devices"]["standard"]["substrate_layer"]
     return {
         "lateral": cfg["lateral"],
         "transfer": keep,
         "materials": {t["gap_material"]: cfg["materials"][t["gap_material"]]},
-        "layers": {gap_layer: cfg["layers"][gap_layer]},
+        "layers": {gap_layer: cfg["layers"][gap_layer], sub_layer: cfg["layers"][sub_layer]},
         "spot_diameter_um": cfg["threshold"]["assumed"]["lasing_spot_diameter_um"]["value"],
     }
 

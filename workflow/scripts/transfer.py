@@ -75,7 +75,8 @@ def main(argv=None):
         substrate, bond = None, "none"
     else:
         st = dev["standard"]
-        distance, substrate, bond = float(st["distance_um"]), float(st["substrate_thickness_um"]), st["bond"]
+        substrate = float(s["layers"][st["substrate_layer"]]["thickness_nm"]) / 1e3
+        distance, bond = float(st["distance_um"]), st["bond"]
         if distance < substrate:
             raise ConfigError([("transfer.devices.standard.distance_um",
                                 f"{distance} um puts the crystal closer than its substrate ({substrate} um)")])
