@@ -48,6 +48,7 @@ rule summary:
         modes_i=lambda w: f"results/cavity/{config['emission']['leds']['microcavity']['stack']}/modes.h5",
     output:
         json="results/summary.json",
+        html=report("results/headline_table.html", caption="../report/headline_table.rst", category="Threshold"),
     log:
         "logs/summary.log",
     benchmark:
@@ -55,7 +56,7 @@ rule summary:
     shell:
         "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
-        "--modes-i {input.modes_i} --json {output.json} > {log} 2>&1"
+        "--modes-i {input.modes_i} --json {output.json} --html {output.html} > {log} 2>&1"
 
 
 if TRANSFER_READY:

@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import h5py  # noqa: E402
 
 from sims.summary import Entry, build_summary, write_summary  # noqa: E402
+from sims.hdf5io import write_text  # noqa: E402
 from sims.hdf5io import software_versions  # noqa: E402
 
 DEVS = ("dual_cavity", "single_cavity")
@@ -112,7 +114,7 @@ def entries(a) -> list:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    for k in ("absorption", "microcavity", "standard", "comparison", "threshold", "modes-i", "json"):
+    for k in ("absorption", "microcavity", "standard", "comparison", "threshold", "modes-i", "json", "html"):
         ap.add_argument(f"--{k}", required=True)
     a = ap.parse_args(argv)
     with h5py.File(a.threshold, "r") as fh:
@@ -129,14 +131,38 @@ def main(argv=None):
         e = s[f"j_th_{anchor}_{reading}_{dev}"]
         head[dev] = (f"J_th = {e['value']:.0f} A/cm^2" if e["value"] is not None else e["statement"])
     extra = {"headline": {"anchor": anchor, "reading": reading,
-                          "why": "the lasing mode forms where the pump is strongest: threshold is local (carrier "
+                          "why": "The lasing mode forms where the pump is strongest: threshold is local (carrier "
                                  "diffusion length ~ um << crystal), so the spot reading sets it; the crystal mean is "
                                  "reported beside it. The optical anchor rests on the measured 405 nm threshold of "
                                  "microcavity II itself; the carrier-density route is its cross-check",
                           **head},
              "headline_table": table, "software": software_versions()}
     write_summary(a.json, s, extra)
+    write_text(a.html, headline_html({"numbers": s, **extra}))
     print(json.dumps(extra["headline"], indent=1))
+
+
+def headline_html(summary: dict) -> str:
+    """The headline table as a small HTML page (for the Snakemake report)."""
+    import html
+
+    from readme_table import fmt
+
+    nums = summary["numbers"]
+    rows = ["<tr><th>quantity</th><th>dual cavity</th><th>single cavity</th><th>unit</th><th>source</th></tr>"]
+    for r in summary["headline_table"]:
+        cells = [nums[n] for n in r["columns"].values()]
+        if set(r["columns"]) == {"dual_cavity", "single_cavity"}:
+            vals = [fmt(nums[r["columns"][c]]["value"]) for c in ("dual_cavity", "single_cavity")]
+        else:
+            vals = [" / ".join(fmt(c["value"]) for c in cells), ""]
+        src = "<br>".join(html.escape(c["source"]) for c in cells)
+        rows.append(f"<tr><td>{html.escape(r['quantity'])}</td><td>{vals[0]}</td><td>{vals[1]}</td>"
+                    f"<td>{html.escape(r['unit'])}</td><td><code>{src}</code></td></tr>")
+    h = summary["headline"]
+    return ("<html><body><h3>Threshold of the two devices as built</h3>"
+            f"<p>Headline: {html.escape(h['anchor'])} anchor, {html.escape(h['reading'])} reading. "
+            f"{html.escape(h['why'])}.</p><table border='1' cellpadding='3'>" + "".join(rows) + "</table></body></html>\n")
 
 
 if __name__ == "__main__":
