@@ -68,3 +68,14 @@ def write_summary(path, summary: dict, extra: dict | None = None) -> None:
 
     doc = {"numbers": summary, **(extra or {})}
     write_text(path, json.dumps(doc, indent=2, sort_keys=False) + "\n")
+
+
+def format_value(value) -> str:
+    """A summary value as the README and report tables show it ("not reached" for None)."""
+    if value is None:
+        return "not reached"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}"
+    return str(value)

@@ -10,17 +10,14 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sims.summary import format_value  # noqa: E402
+
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
 
 
-def fmt(value) -> str:
-    if value is None:
-        return "not reached"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return f"{value:.4g}"
-    return str(value)
+fmt = format_value
 
 
 def render(summary: dict) -> str:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import h5py  # noqa: E402
 
@@ -146,7 +145,7 @@ def headline_html(summary: dict) -> str:
     """The headline table as a small HTML page (for the Snakemake report)."""
     import html
 
-    from readme_table import fmt
+    from sims.summary import format_value as fmt
 
     nums = summary["numbers"]
     rows = ["<tr><th>quantity</th><th>dual cavity</th><th>single cavity</th><th>unit</th><th>source</th></tr>"]
