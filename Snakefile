@@ -45,3 +45,10 @@ rule all:
     default_target: True
     input:
         get_final_outputs(),
+
+
+# The cross-checks of every step against independent references (not in the default run):
+# snakemake --cores N validation
+rule validation:
+    input:
+        get_validation_outputs(),

@@ -95,6 +95,6 @@ rule cavity_lateral_convergence:
         "--stack {wildcards.stack} --settings {params.settings:q} --json {output.json} --md {output.md} > {log} 2>&1"
 
 
-# the finite-width convergence table: one width, cavity.lateral.convergence_* (a few minutes on 2 ranks)
-FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/lateral_convergence.md",
+# the finite-width convergence table: one width, cavity.lateral.convergence_* (a few minutes on 2 ranks): validation
+VALIDATION_OUTPUTS.extend(expand("results/cavity/{stack}/lateral_convergence.md",
                             stack=config.get("cavity", {}).get("lateral", {}).get("stacks", [])))

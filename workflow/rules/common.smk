@@ -124,7 +124,11 @@ wildcard_constraints:
     mirror="[A-Za-z][A-Za-z0-9_]*",
     stack="[A-Za-z][A-Za-z0-9_]*",
 
+# Two targets: `all` (default) = the paper's figure data and the threshold; `validation` =
+# the cross-checks (convergence tables, oblique mirror sweeps, Meep points of the dispersion
+# and thickness studies, finite-width convergence, near-to-far and full-wave checks).
 FINAL_OUTPUTS = []
+VALIDATION_OUTPUTS = []
 
 
 def settings_json(obj):
@@ -134,3 +138,7 @@ def settings_json(obj):
 
 def get_final_outputs():
     return FINAL_OUTPUTS
+
+
+def get_validation_outputs():
+    return VALIDATION_OUTPUTS

@@ -101,5 +101,6 @@ rule emission_nearfar:
 FINAL_OUTPUTS.extend(
     ["results/emission/polar.png", "results/emission/summary.tsv"]
     + expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS)
-    + expand("results/emission/{led}/nearfar.h5", led=NEARFAR_LEDS)
 )
+# the 2D near-to-far check of the 1D sheet sweep: validation
+VALIDATION_OUTPUTS.extend(expand("results/emission/{led}/nearfar.h5", led=NEARFAR_LEDS))

@@ -146,8 +146,8 @@ if TRANSFER_READY:
 
 # Full-wave check of the radiometric transfer at reduced scale (issue 6, item 4): 2D Meep
 # (MPI) of LED + gap + microcavity II, s polarization, against the plane-wave solution and the
-# radiometric model of the same structure. Optional target (not in the default run: its
-# default cost is well above 10 min on 2 cores): snakemake results/transfer/fullwave.h5
+# radiometric model of the same structure. Validation target (not in the default run: its
+# default cost is well above 10 min on 2 cores): snakemake validation
 rule transfer_fullwave:
     output:
         h5="results/transfer/fullwave.h5",
@@ -174,3 +174,6 @@ rule transfer_fullwave:
         "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/transfer_fullwave.py "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --md {output.md} "
         "--json {output.json} > {log} 2>&1"
+
+
+VALIDATION_OUTPUTS.append("results/transfer/fullwave.h5")
