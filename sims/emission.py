@@ -103,6 +103,13 @@ def check_emission(config: dict):
     if not (lo + fwhm <= peak <= hi - fwhm):
         yield "emission.el_peak_nm", (f"EL peak {peak:g} nm with FWHM {fwhm:g} nm is not inside the simulated band "
                                       f"{lo:g}-{hi:g} nm (peak +- 1 FWHM must fit)")
+    # leapfrog stability of the zero-width cell: c dt sqrt((2/dy)^2 + (2 pi kx)^2) / 2 <= 1
+    res_min = min([em["resolution_px_per_um"]] + list(em.get("convergence_resolutions_px_per_um", [])))
+    growth = em["courant"] * math.sqrt(1.0 + (math.pi * em["kx_max_per_um"] / res_min) ** 2)
+    if growth >= 1.0:
+        yield "emission.courant", (f"{em['courant']:g} is unstable at kx_max_per_um = {em['kx_max_per_um']:g} and "
+                                   f"resolution {res_min:g} px/um: courant * sqrt(1 + (pi kx_max / "
+                                   f"resolution)^2) = {growth:.4f} must stay below 1")
     for led, spec in em["leds"].items():
         if spec["stack"] not in config["stacks"]:
             yield f"emission.leds.{led}.stack", f"{spec['stack']!r} is not defined under stacks"
@@ -319,16 +326,34 @@ def _lossy_boundaries(stack, band_um) -> list[tuple[float, float]]:
     return [(float(a), float(b)) for a, b in spans]
 
 
-def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, resolution: float,
-                   band_um: tuple, n_freq: int, decay_threshold: float, max_time_after_sources: float,
-                   pad_um: float, kz_2d: str = "complex", freqs=None) -> dict:
+MEEP_DEFAULT_COURANT = 0.5
+
+
+def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, courant: float = MEEP_DEFAULT_COURANT,
+                   **kw) -> dict:
     """One Meep run: a current sheet at in-plane wavevector kx (cycles/um) at stack coordinate z_src_um.
 
     kind "h": Ez (p, along k) + Ex (s, across k) sources together; kind "v": Ey (vertical).
+    ``courant``: c dt / dx. The zero-width cell is stable below 1 / sqrt(1 + (pi kx / resolution)^2)
+    (checked with the config), but the Drude-Lorentz media (meep.materials Au) lower the limit at
+    coarse grids (measured, standard PeLED: 0.9 diverged at 100 px/um, 0.95 stable at 200): a run
+    whose fields diverge is rerun at Meep's default 0.5, and ``courant`` in the result says which ran.
     Returns dict of arrays (n_freq) over frequencies ascending: emitted, up, down, absorbed,
     up_sfrac, down_sfrac (s-polarized fraction of the escaping flux), and freq. The monitors
     hold n_freq frequencies evenly spread over band_um, or the given ``freqs`` (1/um, ascending).
     """
+    try:
+        out = _sheet_run(layout, stack, kx, z_src_um, kind, courant=courant, **kw)
+    except RuntimeError as err:
+        if "NaN" not in str(err) or courant <= MEEP_DEFAULT_COURANT:
+            raise
+        out = _sheet_run(layout, stack, kx, z_src_um, kind, courant=MEEP_DEFAULT_COURANT, **kw)
+    return out
+
+
+def _sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, resolution: float,
+               band_um: tuple, n_freq: int, decay_threshold: float, max_time_after_sources: float,
+               pad_um: float, kz_2d: str = "complex", freqs=None, courant: float = MEEP_DEFAULT_COURANT) -> dict:
     import meep as mp
 
     mp.verbosity(0)
@@ -342,7 +367,7 @@ def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, reso
     kx = max(float(kx), 1e-4)
     sim = mp.Simulation(cell_size=layout.cell_size, geometry=layout.geometry, boundary_layers=layout.pml_layers,
                         resolution=resolution, k_point=mp.Vector3(z=kx), kz_2d=kz_2d, sources=sources,
-                        force_complex_fields=False)
+                        force_complex_fields=False, Courant=courant)
     if freqs is not None:
         freqs = np.sort(np.asarray(freqs, dtype=float))
         n_freq = len(freqs)
@@ -398,7 +423,119 @@ def meep_sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, reso
         out["up_sfrac"] = np.zeros_like(freqs)
         out["down_sfrac"] = np.zeros_like(freqs)
     out["meep_time"] = float(sim.meep_time())
+    out["courant"] = float(courant)
     sim.reset_meep()
+    return out
+
+
+def led_setup(settings: dict, led: str) -> dict:
+    """Everything the k_par sweep and the tables of one LED are computed on: the (calibrated,
+    sims.cavity.working_config) stack with a lossless emitter, its exit and other media and
+    their indices at the EL peak, dipole planes, DFT frequencies (1/um), Meep kx grid
+    (cycles/um), table angles (deg). ``em`` is emission settings plus ``_n_other``."""
+    from sims import cavity as C
+    from sims.materials import refractive_index
+    from sims.stack import build_stack
+
+    em = settings["emission"]
+    spec = em["leds"][led]
+    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
+    wc = C.working_config(settings, spec["stack"])
+    stack = lossless_emitter_stack(build_stack(wc["config"], spec["stack"]), em["emitter_group"])
+    side = "up" if spec["side"] == "above" else "down"
+    exit_mat = stack.above if side == "up" else stack.below
+    other_mat = stack.below if side == "up" else stack.above
+    wl_peak_um = em["el_peak_nm"] / 1e3
+    n_exit = float(np.real(refractive_index(exit_mat, wl_peak_um)))
+    n_other = float(np.real(refractive_index(other_mat, wl_peak_um)))
+    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
+    wls = np.linspace(*band_um, 40)
+    n_max = max(float(np.max(np.real(refractive_index(l.material, wls)))) for l in stack.layers)
+    return {"wc": wc, "stack": stack, "side": side, "exit_mat": exit_mat, "other_mat": other_mat,
+            "n_exit": n_exit, "n_other": n_other, "band_um": band_um, "em": dict(em, _n_other=n_other),
+            "positions": emitter_positions_um(stack, em["emitter_group"], int(em["n_positions"])),
+            "freqs": np.linspace(fmin, fmax, int(em["n_wavelengths"])),
+            "kx": kx_grid(em, max(n_exit, n_other), n_max, fmax),
+            "theta": np.linspace(0.0, 90.0, int(em["n_theta"]))}
+
+
+def sweep_part_datasets(results) -> tuple[dict, dict]:
+    """(datasets, units) of a part of the sweep, for a file that :func:`sweep_part_results` reads."""
+    ds = {"task/position_index": [t[0] for t, _ in results], "task/kx_index": [t[1] for t, _ in results],
+          "task/kind_is_v": [int(t[2] == "v") for t, _ in results],
+          "frequency_per_um": results[0][1]["freq"] if results else np.zeros(0)}
+    units = {"task/position_index": "index into the dipole planes", "task/kx_index": "index into the kx grid",
+             "task/kind_is_v": "0: h run (Ez + Ex sheet), 1: v run (Ey sheet)", "frequency_per_um": "1/um"}
+    for c in SWEEP_CHANNELS:
+        ds[f"run/{c}"] = np.array([r[c] for _, r in results]).reshape(len(results), -1)
+        units[f"run/{c}"] = "Meep flux of a unit sheet (run x frequency); s fractions: 1"
+    for k, u in (("seconds", "s (wall)"), ("meep_time", "um/c (Meep time)"), ("courant", "1 (c dt / dx)")):
+        ds[f"run/{k}"] = np.array([r[k] for _, r in results], float)
+        units[f"run/{k}"] = u
+    return ds, units
+
+
+def sweep_part_results(data: dict) -> list[tuple[tuple, dict]]:
+    """Task results from the datasets of one part file (inverse of :func:`sweep_part_datasets`)."""
+    out = []
+    for i, (ip, ik, v) in enumerate(zip(data["task/position_index"], data["task/kx_index"], data["task/kind_is_v"])):
+        r = {c: np.asarray(data[f"run/{c}"][i]) for c in SWEEP_CHANNELS}
+        r.update({k: float(data[f"run/{k}"][i]) for k in ("seconds", "meep_time", "courant")})
+        r["freq"] = np.asarray(data["frequency_per_um"])
+        out.append(((int(ip), int(ik), "v" if v else "h"), r))
+    return out
+
+
+SWEEP_CHANNELS = ("emitted", "up", "down", "absorbed", "up_sfrac", "down_sfrac")
+KINDS = ("h", "v")
+
+
+def sweep_tasks(n_positions: int, n_kx: int, part: int = 0, parts: int = 1) -> list[tuple[int, int, str]]:
+    """The (position index, kx index, kind) runs of the k_par sweep, every ``parts``-th from ``part``
+    (interleaves cheap large-kx and expensive small-kx runs over the parts)."""
+    tasks = [(ip, ik, kind) for ip in range(n_positions) for ik in range(n_kx) for kind in KINDS]
+    return tasks[part::parts]
+
+
+def run_sweep_tasks(stack, positions_um, kx, em: dict, tasks, *, resolution: float, pml_um: float,
+                    decay_threshold: float) -> list[tuple[tuple, dict]]:
+    """Run the given sweep tasks one after the other in this process (one Meep import, one layout).
+
+    Returns [((ip, ik, kind), run result with "seconds")] (see :func:`meep_sheet_run`)."""
+    from sims.geometry import stack_layout
+
+    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
+    layout = stack_layout(stack, "2d", pml_um=pml_um, pad_below_um=em["pad_um"], pad_above_um=em["pad_um"],
+                          lateral_um=0.0, band_um=band_um, wavelength_ref_um=em["el_peak_nm"] / 1e3)
+    results = []
+    for ip, ik, kind in tasks:
+        t0 = time.perf_counter()
+        r = meep_sheet_run(layout, stack, float(kx[ik]), float(positions_um[ip]), kind, resolution=resolution,
+                           band_um=band_um, n_freq=int(em["n_wavelengths"]), decay_threshold=decay_threshold,
+                           max_time_after_sources=em["max_time_after_sources_fs"] * 0.299792458,
+                           pad_um=em["pad_um"], kz_2d=em["kz_2d"], courant=em["courant"])
+        r["seconds"] = time.perf_counter() - t0
+        results.append(((ip, ik, kind), r))
+    return results
+
+
+def assemble_sweep(results, n_positions: int, n_kx: int, n_freq: int) -> dict:
+    """Sweep arrays from task results: kind -> channel -> (n_pos, n_kx, n_f), plus "freq" and the
+    per-run "seconds", "meep_time", "courant" (n_pos, n_kx, 2: h, v). Every task must be present."""
+    out = {k: {c: np.zeros((n_positions, n_kx, n_freq)) for c in SWEEP_CHANNELS} for k in KINDS}
+    per_run = {k: np.zeros((n_positions, n_kx, 2)) for k in ("seconds", "meep_time", "courant")}
+    done = set()
+    for (ip, ik, kind), r in results:
+        for c in SWEEP_CHANNELS:
+            out[kind][c][ip, ik] = r[c]
+        for k in per_run:
+            per_run[k][ip, ik, KINDS.index(kind)] = r[k]
+        out["freq"] = r["freq"]
+        done.add((ip, ik, kind))
+    missing = set(sweep_tasks(n_positions, n_kx)) - done
+    if missing:
+        raise ValueError(f"the k_par sweep lacks {len(missing)} of its runs, e.g. {sorted(missing)[:3]}")
+    out.update(per_run)
     return out
 
 
@@ -407,47 +544,54 @@ def meep_sweep(stack, positions_um, kx, em: dict, *, resolution: float, pml_um: 
     """All (position, kx, kind) Meep runs, split over MPI ranks (one serial run per rank at a time).
 
     Each rank runs its share of the tasks in one process (meep.divide_parallel_processes);
-    results are gathered with mpi4py. Returns dict kind ("h", "v") -> channel -> array
-    (n_pos, n_kx, n_f), plus "freq" and "seconds" (n_pos, n_kx, 2) wall time per run.
+    results are gathered with mpi4py. Returns :func:`assemble_sweep` of all runs. (The workflow
+    splits the sweep into Snakemake jobs instead: :func:`sweep_tasks` with part/parts.)
     """
     import meep as mp
-    from sims.geometry import stack_layout
 
     mp.verbosity(0)
-    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
     size, rank = (comm.Get_size(), comm.Get_rank()) if comm is not None else (1, 0)
     if size > 1:
         mp.divide_parallel_processes(size)
-    layout = stack_layout(stack, "2d", pml_um=pml_um, pad_below_um=em["pad_um"], pad_above_um=em["pad_um"],
-                          lateral_um=0.0, band_um=band_um, wavelength_ref_um=em["el_peak_nm"] / 1e3)
-    tasks = [(ip, ik, kind) for ip in range(len(positions_um)) for ik in range(len(kx)) for kind in ("h", "v")]
-    # interleave cheap (large kx) and expensive tasks over ranks
-    mine = tasks[rank::size]
-    results = []
-    for ip, ik, kind in mine:
-        t0 = time.perf_counter()
-        r = meep_sheet_run(layout, stack, float(kx[ik]), float(positions_um[ip]), kind, resolution=resolution,
-                           band_um=band_um, n_freq=int(em["n_wavelengths"]), decay_threshold=decay_threshold,
-                           max_time_after_sources=em["max_time_after_sources_fs"] * 0.299792458,
-                           pad_um=em["pad_um"], kz_2d=em["kz_2d"])
-        r["seconds"] = time.perf_counter() - t0
-        results.append(((ip, ik, kind), r))
+    mine = sweep_tasks(len(positions_um), len(kx), rank, size)
+    results = run_sweep_tasks(stack, positions_um, kx, em, mine, resolution=resolution, pml_um=pml_um,
+                              decay_threshold=decay_threshold)
     if comm is not None and size > 1:
         gathered = comm.allgather(results)
         results = [x for part in gathered for x in part]
-    nf = int(em["n_wavelengths"])
-    chans = ("emitted", "up", "down", "absorbed", "up_sfrac", "down_sfrac")
-    out = {k: {c: np.zeros((len(positions_um), len(kx), nf)) for c in chans} for k in ("h", "v")}
-    seconds = np.zeros((len(positions_um), len(kx), 2))
-    meep_time = np.zeros((len(positions_um), len(kx), 2))
-    for (ip, ik, kind), r in results:
-        for c in chans:
-            out[kind][c][ip, ik] = r[c]
-        seconds[ip, ik, 0 if kind == "h" else 1] = r["seconds"]
-        meep_time[ip, ik, 0 if kind == "h" else 1] = r["meep_time"]
-        out["freq"] = r["freq"]
-    out["seconds"] = seconds
-    out["meep_time"] = meep_time
+    return assemble_sweep(results, len(positions_um), len(kx), int(em["n_wavelengths"]))
+
+
+def resolution_convergence(stack, em: dict, side: str, n_exit: float, pml_um: float, decay_threshold: float) -> dict:
+    """One kx (half the exit light cone at the EL peak), middle dipole plane: the escaped fraction
+    of each run kind against resolution (emission.convergence_resolutions_px_per_um), and the
+    transfer matrix's value; at the middle frequency of 5 over the band."""
+    from sims.geometry import stack_layout
+
+    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
+    kx = 0.5 * n_exit * 1e3 / em["el_peak_nm"]
+    z = emitter_positions_um(stack, em["emitter_group"], 1)[0]
+    layout = stack_layout(stack, "2d", pml_um=pml_um, pad_below_um=em["pad_um"], pad_above_um=em["pad_um"],
+                          lateral_um=0.0, band_um=band_um, wavelength_ref_um=em["el_peak_nm"] / 1e3)
+    rows = {"resolution_px_per_um": [], "h_side_fraction": [], "v_side_fraction": [], "courant": []}
+    freqs = None
+    for res in em["convergence_resolutions_px_per_um"]:
+        rows["resolution_px_per_um"].append(res)
+        for kind in KINDS:
+            r = meep_sheet_run(layout, stack, kx, z, kind, resolution=res, band_um=band_um, n_freq=5,
+                               decay_threshold=decay_threshold, courant=em["courant"],
+                               max_time_after_sources=em["max_time_after_sources_fs"] * 0.299792458,
+                               pad_um=em["pad_um"], kz_2d=em["kz_2d"])
+            rows[f"{kind}_side_fraction"].append(r[side][2] / r["emitted"][2])
+            freqs = r["freq"]
+        rows["courant"].append(r["courant"])
+    tm = tmm_sweep(stack, [z], [kx], freqs[2:3])
+    out = {k: np.asarray(v, float) for k, v in rows.items()}
+    out["h_side_fraction_tmm"] = np.asarray((tm["p"][side] + tm["s"][side])[0, 0, 0] /
+                                            (tm["p"]["emitted"] + tm["s"]["emitted"])[0, 0, 0])
+    out["v_side_fraction_tmm"] = np.asarray(tm["v"][side][0, 0, 0] / tm["v"]["emitted"][0, 0, 0])
+    out["kx_per_um"] = np.asarray(kx)
+    out["wavelength_nm"] = np.asarray(1e3 / freqs[2])
     return out
 
 

@@ -258,7 +258,7 @@ def nearfar_line_dipole(stack, z_src_um: float, kind: str, *, wavelengths_um, ba
 # ---------------------------------------------------------------------------------------
 def sheet_reference_meep(stack, z_src_um: float, kx, freqs, *, band_um, resolution: float, pml_um: float,
                          pad_um: float, decay_threshold: float, max_time_after_sources: float, kz_2d: str,
-                         wavelength_ref_um: float, comm=None) -> dict:
+                         wavelength_ref_um: float, comm=None, courant: float = 0.5) -> dict:
     """Meep zero-width-cell sheet runs (kinds h and v) at the given kx, split over MPI ranks.
 
     Same stack_layout (pml, pads) as the 2D run, so the grid along the stack axis is the same.
@@ -282,7 +282,8 @@ def sheet_reference_meep(stack, z_src_um: float, kx, freqs, *, band_um, resoluti
     for ik, kind in tasks[rank::size]:
         r = meep_sheet_run(layout, stack, float(kx[ik]), z_src_um, kind, resolution=resolution, band_um=band_um,
                            n_freq=len(freqs), decay_threshold=decay_threshold,
-                           max_time_after_sources=max_time_after_sources, pad_um=pad_um, kz_2d=kz_2d, freqs=freqs)
+                           max_time_after_sources=max_time_after_sources, pad_um=pad_um, kz_2d=kz_2d, freqs=freqs,
+                           courant=courant)
         results.append(((ik, kind), r))
     secs = time.perf_counter() - t0
     if comm is not None and size > 1:

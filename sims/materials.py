@@ -106,10 +106,39 @@ def refractive_index(material: Material, wavelength_um) -> np.ndarray:
 
 
 def _meep_epsilon(meep_name: str, freq) -> np.ndarray:
-    """eps(f) of a meep.materials entry, Meep's sign convention mapped to Im(eps) >= 0."""
+    """eps(f) of a meep.materials entry (isotropic, xx component), Meep's sign convention mapped
+    to Im(eps) >= 0. The Drude-Lorentz sum of Medium.epsilon, term for term as Meep writes it
+    (geom.LorentzianSusceptibility / DrudeSusceptibility.eval_susceptibility), evaluated on the
+    whole frequency array at once: Medium.epsilon builds 3x3 matrices per call and cost ~2 min of
+    each calibration (issue 18); equality with it is a test."""
     lib = _meep_library_entry(meep_name)
-    eps = np.array([lib.epsilon(float(f))[0, 0] for f in np.atleast_1d(freq)], dtype=complex)
+    f = np.atleast_1d(np.asarray(freq, dtype=float))
+    if np.min(f) < lib.valid_freq_range.min or np.max(f) > lib.valid_freq_range.max:
+        raise ValueError(f"frequency outside the valid range {lib.valid_freq_range} of meep.materials.{meep_name}")
+    def vec(v):
+        return [v.x, v.y, v.z]
+
+    isotropic = (not any(vec(lib.epsilon_offdiag)) and not any(vec(lib.D_conductivity_diag))
+                 and all(not any(vec(x.sigma_offdiag)) and len(set(vec(x.sigma_diag))) == 1
+                         for x in lib.E_susceptibilities))
+    if not isotropic:  # Meep's own evaluation, one frequency at a time
+        eps = np.array([lib.epsilon(float(x))[0, 0] for x in f], dtype=complex)
+        return eps.real + 1j * np.abs(eps.imag)
+    eps = np.full(f.shape, complex(lib.epsilon_diag.x))
+    for sus in lib.E_susceptibilities:
+        f0, gamma, sigma = sus.frequency, sus.gamma, sus.sigma_diag.x
+        if isinstance(sus, mp_geom().DrudeSusceptibility):
+            term = (-f0 * f0 / (f * f) if gamma == 0 else -f0 * f0 / (f * (f + 1j * gamma))) * sigma
+        else:
+            term = (f0 * f0 / (f0 * f0 - f * f) if gamma == 0 else f0 * f0 / (f0 * f0 - f * f - 1j * gamma * f)) * sigma
+        eps = eps + term
     return eps.real + 1j * np.abs(eps.imag)
+
+
+def mp_geom():
+    import meep.geom
+
+    return meep.geom
 
 
 # ---------------------------------------------------------------------------------------

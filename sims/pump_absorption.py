@@ -95,6 +95,24 @@ def absorption_meep(stack: Stack, wavelength_um: float, angles_deg, resolution_p
     return out
 
 
+def meep_check(stack: Stack, wavelength_um: float, angles_deg, absorber_group: str, resolution_px_per_um: float,
+               pml_um: float, decay_threshold: float) -> tuple[dict, dict]:
+    """1D Meep absorbed fraction (A = 1 - R - T, s and p) at a few angles against the transfer
+    matrix with the configured indices and with the Lorentz-fitted permittivities Meep uses.
+
+    Returns (datasets under ``meep/``, scalar attributes: the largest |A_meep - A_tmm| of both)."""
+    angles = np.asarray(angles_deg, float)
+    m = absorption_meep(stack, wavelength_um, angles, resolution_px_per_um, pml_um, decay_threshold)
+    ds = {"meep/theta_deg": angles, **{f"meep/{k}": m[k] for k in ("R_s", "T_s", "A_s", "R_p", "T_p", "A_p", "A")}}
+    tm = absorption_tmm(stack, wavelength_um, angles, absorber_group)
+    ds["meep/tmm_A"] = 0.5 * (tm["A_s"] + tm["A_p"])
+    ds["meep/tmm_meep_eps_A"] = absorption_tmm_meep_eps(stack, wavelength_um, angles)["A"]
+    attrs = {"meep_vs_tmm_max_abs_dA": float(np.max(np.abs(m["A"] - ds["meep/tmm_A"]))),
+             "meep_vs_tmm_meep_eps_max_abs_dA": float(np.max(np.abs(m["A"] - ds["meep/tmm_meep_eps_A"]))),
+             "meep_wall_time_s": m["wall_time_s"], "meep_resolution_px_per_um": float(resolution_px_per_um)}
+    return ds, attrs
+
+
 def spectral_weights(center_nm: float, fwhm_nm: float, n_points: int = 15) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian pump spectrum sampled over +-1.5 FWHM: (wavelengths nm, weights summing to 1).
     A zero FWHM gives the single wavelength."""

@@ -65,7 +65,8 @@ def test_homogeneous_meep_matches_analytic_sheet_powers():
             if kind == "v" and kx == 0:
                 continue
             r = E.meep_sheet_run(lay, st, kx, 0.05, kind, resolution=80, band_um=band, n_freq=5,
-                                 decay_threshold=1e-5, max_time_after_sources=100, pad_um=0.3)
+                                 decay_threshold=1e-5, max_time_after_sources=100, pad_um=0.3,
+                                 kz_2d="real/imag", courant=0.95)
             j = 2
             tm = E.tmm_sweep(st, [0.05], [max(kx, 1e-4)], r["freq"][j:j + 1])
             t = (tm["p"]["emitted"] + tm["s"]["emitted"]) if kind == "h" else tm["v"]["emitted"]
@@ -90,7 +91,8 @@ def test_meep_power_conservation_in_lossy_stack(config):
     kx = 0.8
     for kind, tk in (("h", ("p", "s")), ("v", ("v",))):
         r = E.meep_sheet_run(lay, st, kx, z, kind, resolution=200, band_um=band, n_freq=7, decay_threshold=1e-5,
-                             max_time_after_sources=100, pad_um=0.3)
+                             max_time_after_sources=100, pad_um=0.3, kz_2d=config["emission"]["kz_2d"],
+                             courant=config["emission"]["courant"])
         cons = (r["up"] + r["down"] + r["absorbed"]) / r["emitted"]
         assert np.max(np.abs(cons - 1)) < 0.01, (kind, cons)
         if kind == "h":
@@ -155,10 +157,35 @@ def test_meep_converges_with_resolution(config):
     errs = []
     for res in (100, 200):
         r = E.meep_sheet_run(lay, st, 0.8, z, "v", resolution=res, band_um=band, n_freq=7, decay_threshold=1e-5,
-                             max_time_after_sources=100, pad_um=0.3)
+                             max_time_after_sources=100, pad_um=0.3, kz_2d=config["emission"]["kz_2d"],
+                             courant=config["emission"]["courant"])
         tm = E.tmm_sweep(st, [z], [0.8], r["freq"])["v"]
         errs.append(np.max(np.abs(r["down"] / r["emitted"] - tm["down"][0, 0] / tm["emitted"][0, 0])))
     assert errs[1] < errs[0] and errs[1] < 0.15, errs
+
+
+def test_real_fields_and_courant_agree_with_meep_defaults(config):
+    """The production settings of the zero-width cell (kz_2d real/imag, Courant 0.95; issue 18) give
+    the escape and absorbed fractions of Meep's defaults (complex fields, Courant 0.5) within 2e-3
+    (standard PeLED, one kx, both run kinds; measured <= 1.6e-3 on microcavity I at three kx)."""
+    from sims.geometry import stack_layout
+
+    st = E.lossless_emitter_stack(build_stack(config, "standard_peled"), "emitter")
+    band = (0.62, 0.74)
+    lay = stack_layout(st, "2d", pml_um=1.0, pad_below_um=0.3, pad_above_um=0.3, lateral_um=0.0, band_um=band)
+    z = E.emitter_positions_um(st, "emitter", 1)[0]
+    for kind in ("h", "v"):
+        runs = [E.meep_sheet_run(lay, st, 0.8, z, kind, resolution=150, band_um=band, n_freq=5, decay_threshold=1e-5,
+                                 max_time_after_sources=60, pad_um=0.3, kz_2d=kz, courant=c)
+                for kz, c in (("complex", 0.5), ("real/imag", 0.95))]
+        for ch in ("down", "absorbed"):
+            a, b = (r[ch] / r["emitted"] for r in runs)
+            assert np.max(np.abs(a - b)) < 2e-3, (kind, ch, a, b)
+
+
+def test_unstable_courant_is_rejected(config):
+    msg = _bad(config, lambda c: c["emission"].update(courant=0.99, kx_max_per_um=40.0))
+    assert "emission.courant" in msg and "unstable" in msg
 
 
 # ---------------------------------------------------------------------------------------

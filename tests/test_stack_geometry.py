@@ -111,3 +111,17 @@ def test_finite_crystal_width_in_2d_cyl_3d(config, dims):
     assert complex(inside).real == pytest.approx(n_cr ** 2, rel=1e-3)
     assert complex(outside).real == pytest.approx(1.0, rel=1e-3)
     sim.reset_meep()
+
+
+def test_meep_library_permittivity_equals_meeps_own_evaluation():
+    """sims.materials evaluates the Drude-Lorentz sum of meep.materials entries itself (fast, issue 18):
+    bitwise equal to meep.geom.Medium.epsilon at every frequency."""
+    import meep.materials as mm
+
+    from sims.materials import _meep_epsilon
+
+    for name in ("Au", "ITO", "Ag"):
+        lib = getattr(mm, name)
+        f = np.linspace(max(lib.valid_freq_range.min, 0.9), min(lib.valid_freq_range.max, 2.5), 301)
+        ref = np.array([lib.epsilon(float(x))[0, 0] for x in f])
+        assert np.array_equal(_meep_epsilon(name, f), ref.real + 1j * np.abs(ref.imag)), name

@@ -30,7 +30,36 @@ def led_calibration(cfg, stack):
     return {}
 
 
+def sweep_parts(w):
+    """The part files of an LED's k_par sweep (none with emission.engine tmm)."""
+    if config["emission"]["engine"] != "meep":
+        return []
+    return [f"results/emission/{w.led}/sweep/part{i}.h5" for i in range(config["emission"]["sweep_jobs"])]
+
+
+# The k_par sweep in emission.sweep_jobs serial jobs per LED (every n-th Meep run each), which
+# Snakemake places beside each other and beside the other steps; no MPI rank waits on another.
+rule emission_sweep:
+    output:
+        h5="results/emission/{led}/sweep/part{part}.h5",
+    wildcard_constraints:
+        part=r"\d+",
+    params:
+        settings=lambda w: emission_settings(w.led),
+        parts=config["emission"]["sweep_jobs"],
+    log:
+        "logs/emission/{led}_sweep{part}.log",
+    benchmark:
+        "benchmarks/emission/{led}_sweep{part}.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "
+        "--part {wildcards.part} --parts {params.parts} --h5 {output.h5} > {log} 2>&1"
+
+
 rule emission_led:
+    input:
+        parts=sweep_parts,
     output:
         h5="results/emission/{led}/emission.h5",
         cost="benchmarks/emission/{led}_per_run.tsv",
@@ -41,13 +70,30 @@ rule emission_led:
         "logs/emission/{led}.log",
     benchmark:
         "benchmarks/emission/{led}.tsv"
-    threads: config["simulation"]["mpi_ranks"]
-    resources:
-        tasks=config["simulation"]["mpi_ranks"],
-        mpi=MPIRUN,
+    threads: 1
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/emission.py --settings {params.settings:q}"
-        " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} --cost {output.cost} > {log} 2>&1"
+        "{PY} workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} "
+        "--h5 {output.h5} --fig {output.fig} --cost {output.cost} --parts {input.parts} > {log} 2>&1"
+
+
+# Validation: the escape fraction at one kx against resolution (emission.convergence_resolutions_px_per_um)
+rule emission_convergence:
+    output:
+        h5="results/validation/emission/{led}/convergence.h5",
+    params:
+        settings=lambda w: emission_settings(w.led),
+    log:
+        "logs/validation/emission_{led}_convergence.log",
+    benchmark:
+        "benchmarks/validation/emission_{led}_convergence.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/emission_convergence.py --settings {params.settings:q} "
+        "--led {wildcards.led} --h5 {output.h5} > {log} 2>&1"
+
+
+if config["emission"]["engine"] == "meep":
+    VALIDATION_OUTPUTS.extend(expand("results/validation/emission/{led}/convergence.h5", led=EMISSION_LEDS))
 
 
 rule emission_compare:
@@ -70,7 +116,7 @@ def nearfar_settings(led, cfg=None):
     cfg = cfg or config
     em = cfg["emission"]
     spec = em["leds"][led]
-    keep = ("emitter_group", "el_peak_nm", "wavelength_min_nm", "wavelength_max_nm", "orientation", "kz_2d",
+    keep = ("emitter_group", "el_peak_nm", "wavelength_min_nm", "wavelength_max_nm", "orientation", "kz_2d", "courant",
             "max_time_after_sources_fs", "nearfar")
     return settings_json({**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
                           "emission": {**{k: em[k] for k in keep}, "leds": {led: spec}},

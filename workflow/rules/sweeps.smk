@@ -146,7 +146,28 @@ rule sweep_pump_absorption:
         "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
 
 
+rule sweep_emission_sweep:
+    output:
+        h5="results/sweeps/{sweep}/{point}/emission/{led}/sweep/part{part}.h5",
+    wildcard_constraints:
+        part=r"\d+",
+    params:
+        settings=lambda w: sweep_emission_settings(w.sweep, w.point, w.led),
+        parts=config["emission"]["sweep_jobs"],
+    log:
+        "logs/sweeps/{sweep}/{point}/emission_{led}_sweep{part}.log",
+    benchmark:
+        "benchmarks/sweeps/{sweep}/{point}/emission_{led}_sweep{part}.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "
+        "--part {wildcards.part} --parts {params.parts} --h5 {output.h5} > {log} 2>&1"
+
+
 rule sweep_emission:
+    input:
+        parts=lambda w: [f"results/sweeps/{w.sweep}/{w.point}/emission/{w.led}/sweep/part{i}.h5"
+                         for i in range(config["emission"]["sweep_jobs"])] if config["emission"]["engine"] == "meep" else [],
     output:
         h5="results/sweeps/{sweep}/{point}/emission/{led}/emission.h5",
         cost="results/sweeps/{sweep}/{point}/emission/{led}/cost_per_run.tsv",
@@ -157,13 +178,10 @@ rule sweep_emission:
         "logs/sweeps/{sweep}/{point}/emission_{led}.log",
     benchmark:
         "benchmarks/sweeps/{sweep}/{point}/emission_{led}.tsv"
-    threads: config["simulation"]["mpi_ranks"]
-    resources:
-        tasks=config["simulation"]["mpi_ranks"],
-        mpi=MPIRUN,
+    threads: 1
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/emission.py --settings {params.settings:q}"
-        " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} --cost {output.cost} > {log} 2>&1"
+        "{PY} workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} --h5 {output.h5} "
+        "--fig {output.fig} --cost {output.cost} --parts {input.parts} > {log} 2>&1"
 
 
 rule sweep_transfer:

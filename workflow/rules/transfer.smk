@@ -40,7 +40,10 @@ def pump_absorption_settings(cfg=None):
     out["layers"][gap_layer] = cfg["layers"][gap_layer]
     out.update({
         "simulation": {k: cfg["simulation"][k] for k in ("resolution_1d_px_per_um", "pml_um", "decay_threshold")},
-        "transfer": {**{k: t[k] for k in TRANSFER_ABSORPTION_KEYS}, "devices": dev},
+        "transfer": {**{k: t[k] for k in TRANSFER_ABSORPTION_KEYS}, "devices": dev,
+                     # the Meep points are the table only with absorption_method meep; else validation
+                     "absorption_meep_angles_deg": (t["absorption_meep_angles_deg"]
+                                                    if t["absorption_method"] == "meep" else [])},
         "cavity": {"stacks": {s: cfg["cavity"]["stacks"][s] for s in led_stacks if s in cfg["cavity"]["stacks"]},
                    "calibration": cfg["cavity"]["calibration"]},
         "emission_band": {k: cfg["emission"][k] for k in ("wavelength_min_nm", "wavelength_max_nm")},
@@ -69,6 +72,30 @@ rule transfer_pump_absorption:
     shell:
         "{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
         "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
+
+
+# FDTD check of the transfer-matrix absorption table (validation; the default run's table is tmm)
+rule pump_absorption_meep:
+    input:
+        modes=lambda w: f"results/cavity/{config['transfer']['absorber_stack']}/modes.h5",
+    output:
+        h5="results/validation/transfer/pump_absorption_meep.h5",
+    params:
+        settings=lambda w: settings_json(dict(pump_absorption_settings(), transfer={
+            k: config["transfer"][k] for k in ("pump_wavelength_nm", "absorber_stack", "absorber_layer",
+                                               "absorption_meep_angles_deg")})),
+    log:
+        "logs/validation/pump_absorption_meep.log",
+    benchmark:
+        "benchmarks/validation/pump_absorption_meep.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/pump_absorption_meep.py --settings {params.settings:q} --modes {input.modes} "
+        "--h5 {output.h5} > {log} 2>&1"
+
+
+if config["transfer"]["absorption_method"] == "tmm" and config["transfer"]["absorption_meep_angles_deg"]:
+    VALIDATION_OUTPUTS.append("results/validation/transfer/pump_absorption_meep.h5")
 
 
 rule transfer:

@@ -1,8 +1,7 @@
-"""Angular emission of one PeLED: Meep k_par sweep + transfer-matrix reference -> emission.h5, map figure.
+"""Angular emission of one PeLED: gathers the Meep k_par sweep (the emission_sweep jobs' part
+files), adds the transfer-matrix reference -> emission.h5, per-run cost table, map figure.
 
-Thin wrapper around sims.emission. Run under MPI (``mpirun -np N python -m mpi4py``): the
-k_par sweep is split over ranks (one process per rank runs its share of 1D runs); rank 0
-does the transfer matrix, writes the HDF5, the per-run cost table and the figure.
+Thin wrapper around sims.emission; serial (the FDTD ran in the part jobs).
 """
 
 from __future__ import annotations
@@ -17,60 +16,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np  # noqa: E402
 
 
-def get_comm():
-    try:
-        from mpi4py import MPI
-
-        return MPI.COMM_WORLD
-    except ImportError:  # pragma: no cover
-        return None
-
-
-def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -> None:
-    from sims import emission as E
-    from sims.hdf5io import Timer, provenance, save_figure, write_h5, write_text
-    from sims.materials import lorentz_fit, refractive_index
+def run(settings: dict, led: str, parts: list, h5_path: str, fig_path: str, cost_path: str) -> None:
     from sims import cavity as C
-    from sims.stack import build_stack
+    from sims import emission as E
+    from sims.hdf5io import provenance, read_h5, save_figure, write_h5, write_text
+    from sims.materials import lorentz_fit
 
-    comm = get_comm()
-    rank = comm.Get_rank() if comm is not None else 0
     em = settings["emission"]
-    sim_cfg = settings["simulation"]
     spec = em["leds"][led]
     group = em["emitter_group"]
-    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
-    # the stack as the cavity step analyses it: calibrated where cavity.calibration lists it
-    wc = C.working_config(settings, spec["stack"])
-    stack = E.lossless_emitter_stack(build_stack(wc["config"], spec["stack"]), group)
-    side = "up" if spec["side"] == "above" else "down"
-    exit_mat = stack.above if side == "up" else stack.below
-    other_mat = stack.below if side == "up" else stack.above
-    wl_peak_um = em["el_peak_nm"] / 1e3
-    n_exit = float(np.real(refractive_index(exit_mat, wl_peak_um)))
-    n_other = float(np.real(refractive_index(other_mat, wl_peak_um)))
-    em = dict(em, _n_other=n_other)
-    positions = E.emitter_positions_um(stack, group, int(em["n_positions"]))
-    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
-    freqs = np.linspace(fmin, fmax, int(em["n_wavelengths"]))
-    wls = np.linspace(*band_um, 40)
-    n_max = max(float(np.max(np.real(refractive_index(l.material, wls)))) for l in stack.layers)
-    kx = E.kx_grid(em, max(n_exit, n_other), n_max, fmax)
-    theta = np.linspace(0.0, 90.0, int(em["n_theta"]))
+    su = E.led_setup(settings, led)
+    stack, side, exit_mat, other_mat = su["stack"], su["side"], su["exit_mat"], su["other_mat"]
+    n_exit, n_other, band_um, em = su["n_exit"], su["n_other"], su["band_um"], su["em"]
+    wc, positions, freqs, kx, theta = su["wc"], su["positions"], su["freqs"], su["kx"], su["theta"]
     res = float(em["resolution_px_per_um"])
     w_in, w_v = em["orientation"]["in_plane"], em["orientation"]["vertical"]
 
-    # calibration sensitivity (transfer matrix only, rank 0; before the Meep sweep so a failure costs no FDTD)
-    variants = E.variant_tables(settings, led) if rank == 0 else {}
-
-    with Timer() as timer:
-        sweep = None
-        if em["engine"] == "meep":
-            sweep = E.meep_sweep(stack, positions, kx, em, resolution=res, pml_um=sim_cfg["pml_um"],
-                                 decay_threshold=sim_cfg["decay_threshold"], comm=comm)
-        if rank != 0:
-            return
-        conv = convergence_table(E, stack, em, side, n_exit, sim_cfg, band_um) if em["engine"] == "meep" else None
+    # calibration sensitivity (transfer matrix only)
+    variants = E.variant_tables(settings, led)
+    sweep = None
+    fdtd_seconds = 0.0
+    if em["engine"] == "meep":  # the k_par sweep ran in the emission_sweep jobs
+        results = [x for p in parts for x in E.sweep_part_results(read_h5(p)[0])]
+        sweep = E.assemble_sweep(results, len(positions), len(kx), int(em["n_wavelengths"]))
+        fdtd_seconds = float(sweep["seconds"].sum())
 
     # transfer-matrix reference: dense kx grid, same positions and frequencies
     kx_fine = np.linspace(0.0, max(float(em["kx_max_per_um"]), kx[-1]), int(em["tmm_n_kx"]))
@@ -101,13 +70,16 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
         cons = np.concatenate(resid)
         datasets.update({f"meep/{k}": v for k, v in (("kx_per_um", kx), ("frequency_per_um", freqs_m),
                                                       ("seconds_per_run", sweep["seconds"]),
-                                                      ("meep_time_per_run", sweep["meep_time"]))})
+                                                      ("meep_time_per_run", sweep["meep_time"]),
+                                                      ("courant_per_run", sweep["courant"]))})
         for kind in ("h", "v"):
             for c in ("emitted", "up", "down", "absorbed"):
                 datasets[f"meep/sheet_{kind}_{c}"] = sweep[kind][c]
                 units[f"meep/sheet_{kind}_{c}"] = "Meep flux of a unit sheet (position x kx x frequency)"
         for k in ("kx_per_um", "frequency_per_um", "seconds_per_run", "meep_time_per_run"):
             units[f"meep/{k}"] = E.UNITS[k]
+        units["meep/courant_per_run"] = ("1 (c dt / dx of each run: emission.courant, or Meep's 0.5 where the "
+                                         "fields diverged at emission.courant and the run was repeated)")
         cross = {
             "meep_vs_tmm_same_kx_max_abs_diff_normalized_profile":
                 float(np.max(np.abs(tab["intensity_per_sr"] / tab["intensity_per_sr"].max()
@@ -136,12 +108,8 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
         # the production (calibrated) stack by transfer matrix is the tmm/ group itself (not duplicated)
         var_layers["calibrated_tmm"] = ({wc["entry"]["layer"]: float(wc["calibration"]["value"])}
                                         if wc["entry"].get("parameter") == "layer_thickness" else {})
-    if conv is not None:
-        for k, v in conv.items():
-            datasets[f"convergence/{k}"] = v
-            units[f"convergence/{k}"] = "px/um" if k == "resolution_px_per_um" else "1 (fraction of the sheet's power)"
     fit = lorentz_fit([l.material for l in stack.layers if l.group == group][0], band_um)
-    attrs = provenance(settings, timer.seconds)
+    attrs = provenance(settings, fdtd_seconds)
     attrs.update({
         "led": led, "stack": spec["stack"], "exit_side": spec["side"], "exit_medium": exit_mat.name,
         "stack_mode_choice": wc["mode_choice"], "calibrated_parameter": C.calibration_label(wc["entry"]),
@@ -176,12 +144,12 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str, cost_path: str) -
         })
     write_h5(h5_path, datasets, attrs=attrs, units=units, groups=var_groups)
     if sweep is not None:
-        lines = ["position_um\tkx_per_um\tkind\tseconds\tmeep_time_um_per_c"]
+        lines = ["position_um\tkx_per_um\tkind\tseconds\tmeep_time_um_per_c\tcourant"]
         for ip, zp in enumerate(positions):
             for ik, k in enumerate(kx):
                 for j, kind in enumerate(("h", "v")):
                     lines.append(f"{zp:.5f}\t{k:.5f}\t{kind}\t{sweep['seconds'][ip, ik, j]:.3f}\t"
-                                 f"{sweep['meep_time'][ip, ik, j]:.1f}")
+                                 f"{sweep['meep_time'][ip, ik, j]:.1f}\t{sweep['courant'][ip, ik, j]:g}")
         lines.append(f"# mean seconds per kx point (all positions, both runs): {sweep['seconds'].sum() / len(kx):.2f}")
         write_text(cost_path, "\n".join(lines) + "\n")
     else:
@@ -206,36 +174,6 @@ def variant_datasets(E, variants: dict, datasets: dict, units: dict) -> tuple[di
         }
         layers[name] = v["changed_layers"]
     return groups, layers
-
-
-def convergence_table(E, stack, em, side, n_exit, sim_cfg, band_um) -> dict:
-    """One kx (half the exit light cone at the EL peak), middle dipole plane: escaped fraction vs resolution."""
-    from sims.geometry import stack_layout
-
-    f_peak = 1e3 / em["el_peak_nm"]
-    kx = 0.5 * n_exit * f_peak
-    z = E.emitter_positions_um(stack, em["emitter_group"], 1)[0]
-    layout = stack_layout(stack, "2d", pml_um=sim_cfg["pml_um"], pad_below_um=em["pad_um"], pad_above_um=em["pad_um"],
-                          lateral_um=0.0, band_um=band_um, wavelength_ref_um=em["el_peak_nm"] / 1e3)
-    rows = {"resolution_px_per_um": [], "h_side_fraction": [], "v_side_fraction": []}
-    freqs = None
-    for res in em["convergence_resolutions_px_per_um"]:
-        rows["resolution_px_per_um"].append(res)
-        for kind in ("h", "v"):
-            r = E.meep_sheet_run(layout, stack, kx, z, kind, resolution=res, band_um=band_um, n_freq=5,
-                                 decay_threshold=sim_cfg["decay_threshold"],
-                                 max_time_after_sources=em["max_time_after_sources_fs"] * 0.299792458,
-                                 pad_um=em["pad_um"], kz_2d=em["kz_2d"])
-            rows[f"{kind}_side_fraction"].append(r[side][2] / r["emitted"][2])
-            freqs = r["freq"]
-    tm = E.tmm_sweep(stack, [z], [kx], freqs[2:3])
-    out = {k: np.asarray(v, float) for k, v in rows.items()}
-    out["h_side_fraction_tmm"] = np.asarray((tm["p"][side] + tm["s"][side])[0, 0, 0] /
-                                            (tm["p"]["emitted"] + tm["s"]["emitted"])[0, 0, 0])
-    out["v_side_fraction_tmm"] = np.asarray(tm["v"][side][0, 0, 0] / tm["v"]["emitted"][0, 0, 0])
-    out["kx_per_um"] = np.asarray(kx)
-    out["wavelength_nm"] = np.asarray(1e3 / freqs[2])
-    return out
 
 
 def plot_map(tab, tab_tmm, led, medium, n_exit, fig_path, save_figure):
@@ -282,8 +220,9 @@ def main(argv=None):
     ap.add_argument("--h5", required=True)
     ap.add_argument("--fig", required=True)
     ap.add_argument("--cost", required=True, help="TSV of the wall time of every Meep run")
+    ap.add_argument("--parts", nargs="*", default=[], help="the k_par sweep's part files (emission_sweep jobs)")
     a = ap.parse_args(argv)
-    run(json.loads(a.settings), a.led, a.h5, a.fig, a.cost)
+    run(json.loads(a.settings), a.led, a.parts, a.h5, a.fig, a.cost)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def run(settings: dict, led: str, h5_path: str, fig_path: str) -> None:
         t1 = time.perf_counter()
         kx_ref = n_exit * freqs.max() * np.sin(np.radians(np.linspace(0.0, 90.0, int(nf["n_kx_reference"]))))
         ref1d = N.sheet_reference_meep(stack, z_src, kx_ref, freqs, kz_2d=em["kz_2d"],
-                                       max_time_after_sources=em["max_time_after_sources_fs"] * C_UM_PER_FS,
+                                       courant=em["courant"], max_time_after_sources=em["max_time_after_sources_fs"] * C_UM_PER_FS,
                                        comm=comm, **common)
         ref1d_wall = time.perf_counter() - t1
     if rank != 0:

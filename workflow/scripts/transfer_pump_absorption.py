@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import numpy as np  # noqa: E402
 
 from sims.hdf5io import Timer, provenance, save_figure, write_h5  # noqa: E402
-from sims.pump_absorption import (absorption_meep, absorption_tmm, absorption_tmm_meep_eps,  # noqa: E402
-                                  absorption_tmm_spectral, extend_to_grazing)  # noqa: E402
+from sims.pump_absorption import (absorption_tmm, absorption_tmm_spectral, extend_to_grazing,  # noqa: E402
+                                  meep_check)  # noqa: E402
 from sims.stack import build_stack  # noqa: E402
 
 
@@ -125,20 +125,11 @@ def main(argv=None):
                  "stack": t["absorber_stack"], "absorber_layer": t["absorber_layer"],
                  "tmm_max_absorption_outside_absorber": float(np.max(np.abs(ref["A_other"]))),
                  "absorber_thickness_nm": thickness_nm, "modes_file": args.modes or ""}
-        if meep_ang.size:
-            m = absorption_meep(stack, wl_um, meep_ang, sim["resolution_1d_px_per_um"], sim["pml_um"],
-                                sim["decay_threshold"])
-            ds["meep/theta_deg"] = meep_ang
-            for k in ("R_s", "T_s", "A_s", "R_p", "T_p", "A_p", "A"):
-                ds[f"meep/{k}"] = m[k]
-            tm = absorption_tmm(stack, wl_um, meep_ang, t["absorber_layer"])
-            ds["meep/tmm_A"] = 0.5 * (tm["A_s"] + tm["A_p"])
-            attrs["meep_vs_tmm_max_abs_dA"] = float(np.max(np.abs(m["A"] - ds["meep/tmm_A"])))
-            # like-for-like: tmm with the Lorentz-fitted permittivities Meep uses
-            ds["meep/tmm_meep_eps_A"] = absorption_tmm_meep_eps(stack, wl_um, meep_ang)["A"]
-            attrs["meep_vs_tmm_meep_eps_max_abs_dA"] = float(np.max(np.abs(m["A"] - ds["meep/tmm_meep_eps_A"])))
-            attrs["meep_wall_time_s"] = m["wall_time_s"]
-            attrs["meep_resolution_px_per_um"] = sim["resolution_1d_px_per_um"]
+        if meep_ang.size:  # the FDTD points (the table itself when absorption_method is meep)
+            m_ds, m_attrs = meep_check(stack, wl_um, meep_ang, t["absorber_layer"], sim["resolution_1d_px_per_um"],
+                                       sim["pml_um"], sim["decay_threshold"])
+            ds.update(m_ds)
+            attrs.update(m_attrs)
         if t["absorption_method"] == "meep":
             th, a = extend_to_grazing(meep_ang, np.clip(ds["meep/A"], 0, 1))  # single wavelength
         else:

@@ -1,0 +1,42 @@
+"""Entry (validation): 1D Meep absorbed fraction of microcavity II lit from the gap at the
+pump wavelength, at transfer.absorption_meep_angles_deg, against the transfer matrix -> HDF5.
+
+The default run's table is the transfer matrix (transfer.absorption_method: tmm); this is its
+FDTD check. With absorption_method meep the default rule runs these points itself.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np  # noqa: E402
+
+from sims.hdf5io import Timer, provenance, read_h5, write_h5  # noqa: E402
+from sims.pump_absorption import meep_check  # noqa: E402
+from sims.stack import build_stack  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--settings", required=True, help="JSON: sub-config with the absorber stack, simulation, transfer")
+    ap.add_argument("--modes", required=True, help="modes.h5 of the absorber stack (its calibrated crystal thickness)")
+    ap.add_argument("--h5", required=True)
+    args = ap.parse_args(argv)
+    s = json.loads(args.settings)
+    t, sim = s["transfer"], s["simulation"]
+    thickness_nm = float(np.real(read_h5(args.modes)[0]["gain_layer_thickness_nm"]))
+    stack = build_stack(s, t["absorber_stack"]).with_thickness(t["absorber_layer"], thickness_nm / 1e3)
+    with Timer() as timer:
+        ds, attrs = meep_check(stack, t["pump_wavelength_nm"] / 1e3, t["absorption_meep_angles_deg"],
+                               t["absorber_layer"], sim["resolution_1d_px_per_um"], sim["pml_um"],
+                               sim["decay_threshold"])
+    units = {k: ("deg (in the gap)" if "theta" in k else "1 (fraction of the incident pump power)") for k in ds}
+    write_h5(args.h5, ds, provenance(s, timer.seconds, absorber_thickness_nm=thickness_nm, **attrs), units)
+    print(f"Meep A {ds['meep/A']}, tmm {ds['meep/tmm_A']}, tmm(Meep eps) {ds['meep/tmm_meep_eps_A']}")
+
+
+if __name__ == "__main__":
+    main()
