@@ -91,3 +91,24 @@ def test_two_runs_give_identical_datasets(two_runs):
                 assert np.array_equal(x, y), f"{rel}:{name}"
             compared += 1
     assert compared > 100
+
+
+def test_validation_target_on_the_quick_preset(two_runs):
+    """`snakemake validation` (issue 18) on the quick preset, after the default run: every
+    cross-check runs, writes finite results with provenance, and the default outputs are not
+    rerun (the validation rules only read them)."""
+    a, _ = two_runs
+    before = {p: p.stat().st_mtime_ns for p in (a / "results").rglob("*.h5")}
+    out = subprocess.run([sys.executable, "-m", "snakemake", "validation", "--cores", "2", "--configfile",
+                          "presets/quick.yaml"], cwd=a, capture_output=True, text=True, timeout=1800,
+                         env=clean_env())
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items()), "the validation target reran a default step"
+    new = sorted(set((a / "results").rglob("*.h5")) - set(before))
+    assert any("validation" in str(p) for p in new), new
+    for path in new:
+        for name, val in _datasets(path).items():
+            if np.asarray(val).dtype.kind in "fc":
+                assert np.all(np.isfinite(val)), f"{path.relative_to(a)}:{name}"
+        with h5py.File(path, "r") as fh:
+            assert all(k in fh.attrs for k in PROVENANCE), path
