@@ -9,6 +9,9 @@ benchmark TSV of each job (``cpu_time``: CPU seconds of the job's process tree, 
   (each job's CPU seconds divided by its threads: what the run would take with unlimited cores);
 * utilisation: CPU seconds of all jobs / (cores x wall time of the run). MPI ranks that spin
   while they wait count as CPU here: the job's threads x wall against its CPU shows them.
+  Snakemake samples a job's CPU time while it runs, so short jobs are under-counted: a lower
+  bound. Occupancy, sum of (job wall x threads) / (cores x run wall), says how full Snakemake
+  kept the cores (an upper bound of the utilisation).
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ def run_profile(log_text: str, cores: int, root: str | Path = ".") -> dict:
     return {
         "cores": cores, "jobs": len(jobs), "wall_s": wall, "cpu_s": cpu,
         "utilisation": cpu / (cores * wall) if wall > 0 else 0.0,
+        "occupancy": sum(c["wall_s"] * c["threads"] for c in costs.values()) / (cores * wall) if wall > 0 else 0.0,
         "critical_path_cpu_s": cp_cpu, "critical_path_cpu_jobs": [label(j) for j in chain_cpu],
         "critical_path_wide_s": cp_wide, "critical_path_wide_jobs": [label(j) for j in chain_wide],
         "jobs_without_benchmark": [label(k) for k, c in costs.items() if not c["measured"]],
@@ -139,7 +143,7 @@ def run_profile(log_text: str, cores: int, root: str | Path = ".") -> dict:
 def profile_markdown(p: dict, title: str) -> str:
     lines = [f"## {title}", "",
              f"{p['jobs']} jobs, wall {p['wall_s']:.0f} s ({p['wall_s'] / 60:.1f} min) on {p['cores']} cores, "
-             f"CPU {p['cpu_s']:.0f} s, utilisation {p['utilisation']:.2f}; critical path {p['critical_path_cpu_s']:.0f} "
+             f"CPU {p['cpu_s']:.0f} s, utilisation {p['utilisation']:.2f} (occupancy {p['occupancy']:.2f}); critical path {p['critical_path_cpu_s']:.0f} "
              f"CPU s ({' -> '.join(p['critical_path_cpu_jobs'])}); with unlimited cores "
              f"{p['critical_path_wide_s']:.0f} s.", "",
              "| job | threads | wall s | CPU s |", "|---|---|---|---|"]

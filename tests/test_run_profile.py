@@ -53,6 +53,7 @@ def test_log_parsed_and_critical_path_follows_the_dependencies(tmp_path):
     assert p["critical_path_cpu_s"] == 83 and p["critical_path_cpu_jobs"][0].startswith("b:")
     assert p["critical_path_wide_s"] == 54
     assert p["wall_s"] == 40 and abs(p["utilisation"] - 92 / 80) < 1e-12
+    assert abs(p["occupancy"] - (10 + 2 * 30 + 30) / 80) < 1e-12
 
 
 def test_cycle_is_an_error():
