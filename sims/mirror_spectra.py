@@ -481,28 +481,36 @@ def _mirror_band(config: dict, mirror: str):
     return st, stack, wavelength_nm, f, (lo / 1e3, hi / 1e3), 2.0 / (f.min() + f.max())
 
 
-def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
+def compute_mirror_spectra(config: dict, mirror: str, log=print, oblique: bool = False) -> dict:
     """R, T, A of one configured DBR between its media, by 1D Meep and by tmm.
 
-    Normal incidence (pure 1D, p = s there) plus a sweep of ``n_kx`` in-plane wavevectors
-    per polarization, kx from 0 to n_below f_max sin(max angle); both interpolated onto the
-    configured angles; tmm at exactly the Meep (f, kx) points and exactly at the angles.
+    Always: normal incidence by Meep (pure 1D, p = s there) and tmm at the same frequencies,
+    and tmm exactly at the configured angles (the angle dependence to expect). With
+    ``oblique`` (the validation step) also a Meep sweep of ``n_kx`` in-plane wavevectors per
+    polarization, kx from 0 to n_below f_max sin(max angle), each run capped at
+    ``oblique_time_factor`` x the normal-incidence run time; tmm at exactly the Meep (f, kx)
+    points; both interpolated onto the configured angles. The normal-incidence numbers are
+    the same with and without ``oblique`` (the normal run comes first and is never capped).
 
     Args:
         config: a validated config (or the sub-config of the rule) with ``mirrors``,
             ``materials``, ``simulation`` and ``mirror_spectra``.
         mirror: name under ``mirror_spectra.mirrors``.
         log: callable for progress lines.
+        oblique: also run the kx sweep (``n_kx``, ``oblique_time_factor``,
+            ``settle_tolerance`` are used only then).
     Returns:
-        dict with ``settings``, arrays (``wavelength_nm``, ``freqs_um_inv``, ``kx_um_inv``,
-        ``normal``, ``sweep``, ``angle``) and ``metrics``.
+        dict with ``settings``, ``oblique``, arrays (``wavelength_nm``, ``freqs_um_inv``,
+        ``kx_um_inv``, ``normal``, ``angle``; with ``oblique`` also ``sweep``) and ``metrics``.
+        Without ``oblique``, ``kx_um_inv`` is [0], ``sweep`` is None and ``angle`` holds
+        ``tmm_exact`` only.
     """
     from sims.materials import refractive_index
 
     st, stack, wavelength_nm, f, band_um, wl_ref = _mirror_band(config, mirror)
     n_below = float(refractive_index(stack.below, wl_ref).real)
     kx_max = n_below * f.max() * math.sin(math.radians(max(st["angles_deg"])))
-    kx = np.linspace(0.0, kx_max, st["n_kx"])
+    kx = np.linspace(0.0, kx_max, st["n_kx"]) if oblique else np.zeros(1)
     meep_kw = dict(resolution_px_per_um=st["resolution_px_per_um"], pml_um=st["pml_um"],
                    decay_threshold=st["decay_threshold"], courant=st["courant"],
                    wavelength_ref_um=wl_ref, band_um=band_um)
@@ -533,7 +541,8 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
         n_open = int(np.sum(r["settle"] > st["settle_tolerance"]))
         log(f"{mirror}: pol {pol} kx {k:.4f}/um: {r['wall_time_s']:.1f} s wall, "
             f"{r['meep_time']:.0f} time units{' (capped)' if r['capped'] else ''}, "
-            f"RMS |dR| vs tmm {rms(r['R'] - t['R']):.4f}, {n_open} frequencies not settled")
+            f"RMS |dR| vs tmm {rms(r['R'] - t['R']):.4f}"
+            + (f", {n_open} frequencies not settled" if oblique else ""))
     for m in ("meep", "tmm"):
         for q in "RTA":
             sweep["s"][m][q][0] = sweep["p"][m][q][0]
@@ -541,7 +550,10 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
     normal = {m: {q: sweep["p"][m][q][0].copy() for q in "RTA"} for m in ("meep", "tmm")}
     angle = {}
     for pol in POLARIZATIONS:
-        angle[pol] = {m: to_angles(sweep[pol][m], kx, f, n_below, st["angles_deg"]) for m in ("meep", "tmm")}
+        if oblique:
+            angle[pol] = {m: to_angles(sweep[pol][m], kx, f, n_below, st["angles_deg"]) for m in ("meep", "tmm")}
+        else:
+            angle[pol] = {}
         exact = {q: np.empty((len(st["angles_deg"]), f.size)) for q in "RTA"}
         for a, ang in enumerate(st["angles_deg"]):
             # tmm exactly at the angle: kx = n_below f sin(theta) differs per frequency
@@ -562,15 +574,13 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
     metrics = {
         "mirror": mirror, "below": st["below"], "above": st["above"], "pairs": len(stack.layers) // 2,
         "resolution_px_per_um": st["resolution_px_per_um"], "decay_threshold": st["decay_threshold"],
-        "courant": st["courant"], "n_kx": st["n_kx"], "kx_max_um_inv": float(kx_max),
+        "courant": st["courant"],
+        "incidence": ("normal incidence and a kx sweep (s, p) by Meep; tmm at the same points and at the angles"
+                      if oblique else
+                      "normal incidence only by Meep; angle dependence by tmm alone (the Meep kx sweep is the "
+                      "validation step, results/validation/mirrors)"),
         "n_wavelengths": st["n_wavelengths"], "band_nm": list(st["band_nm"]),
         "wall_time_s": wall, "meep_runs": len(run_times), "meep_run_wall_times_s": run_times,
-        "oblique_time_cap": cap, "capped_runs_pol_kx": capped,
-        "settle_tolerance": st["settle_tolerance"],
-        "settle_note": ("a frequency is 'unsettled' when its R or T still changed by more than settle_tolerance "
-                        "over the last 20 % of the run (time after the source): energy still held in the stack "
-                        "when the run ended (a high-Q resonance cut by the time cap); rms_dR_settled leaves "
-                        "those out, unsettled_points lists them"),
         "normal": {
             "rms_dR": rms(dR_normal), "max_abs_dR": float(np.nanmax(np.abs(dR_normal))),
             "rms_dT": rms(normal["meep"]["T"] - normal["tmm"]["T"]),
@@ -583,7 +593,17 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
         "lossless": lossless,
         "energy_note": "A = 1 - R - T by definition, so R + T + A = 1 exactly; the conservation check is |A_meep - A_tmm| (for lossless mirrors A_tmm = 0, so it is |1 - R - T| of Meep)",
     }
-    for pol in POLARIZATIONS:
+    if oblique:
+        metrics.update({
+            "n_kx": st["n_kx"], "kx_max_um_inv": float(kx_max),
+            "oblique_time_cap": cap, "capped_runs_pol_kx": capped,
+            "settle_tolerance": st["settle_tolerance"],
+            "settle_note": ("a frequency is 'unsettled' when its R or T still changed by more than settle_tolerance "
+                            "over the last 20 % of the run (time after the source): energy still held in the stack "
+                            "when the run ended (a high-Q resonance cut by the time cap); rms_dR_settled leaves "
+                            "those out, unsettled_points lists them"),
+        })
+    for pol in POLARIZATIONS if oblique else ():
         dR = sweep[pol]["meep"]["R"] - sweep[pol]["tmm"]["R"]
         dA = sweep[pol]["meep"]["A"] - sweep[pol]["tmm"]["A"]
         interp_err = angle[pol]["tmm"]["R"] - angle[pol]["tmm_exact"]["R"]
@@ -605,12 +625,13 @@ def compute_mirror_spectra(config: dict, mirror: str, log=print) -> dict:
             "angle_interpolation_max_abs_dR": float(np.nanmax(np.abs(interp_err))),
             "angles_rms_dR_meep_vs_exact_tmm": rms(angle[pol]["meep"]["R"] - angle[pol]["tmm_exact"]["R"]),
         }
-    metrics["max_abs_dA_all"] = max(metrics["normal"]["max_abs_dA"], metrics["sweep_s"]["max_abs_dA"],
-                                    metrics["sweep_p"]["max_abs_dA"])
+    if oblique:
+        metrics["max_abs_dA_all"] = max(metrics["normal"]["max_abs_dA"], metrics["sweep_s"]["max_abs_dA"],
+                                        metrics["sweep_p"]["max_abs_dA"])
     metrics["claims"] = evaluate_claims(st["claims"], wavelength_nm, normal, st["band_nm"])
-    return {"settings": st, "stack": stack, "wavelength_nm": wavelength_nm, "freqs_um_inv": f,
-            "kx_um_inv": kx, "n_below": n_below, "normal": normal, "sweep": sweep, "angle": angle,
-            "metrics": metrics}
+    return {"settings": st, "oblique": oblique, "stack": stack, "wavelength_nm": wavelength_nm, "freqs_um_inv": f,
+            "kx_um_inv": kx, "n_below": n_below, "normal": normal, "sweep": sweep if oblique else None,
+            "angle": angle, "metrics": metrics}
 
 
 # ---------------------------------------------------------------------------------------
@@ -627,13 +648,20 @@ def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings
     ds, units = {}, {}
     ds["wavelength_nm"], units["wavelength_nm"] = result["wavelength_nm"], "nm"
     ds["frequency_um_inv"], units["frequency_um_inv"] = result["freqs_um_inv"], "1/um (Meep units, c = 1)"
-    ds["kx_um_inv"], units["kx_um_inv"] = result["kx_um_inv"], "1/um (Meep units, no 2 pi)"
+    oblique = result["oblique"]
+    if oblique:
+        ds["kx_um_inv"], units["kx_um_inv"] = result["kx_um_inv"], "1/um (Meep units, no 2 pi)"
     ds["angles_deg"], units["angles_deg"] = np.asarray(result["settings"]["angles_deg"]), "deg (in the incidence medium)"
     for meth in ("meep", "tmm"):
         for q in "RTA":
             ds[f"normal/{meth}/{q}"] = result["normal"][meth][q]
             units[f"normal/{meth}/{q}"] = "1 (fraction of incident power)"
     for pol in POLARIZATIONS:
+        if not oblique:
+            for q in "RTA":
+                ds[f"angle/{pol}/tmm_exact/{q}"] = result["angle"][pol]["tmm_exact"][q]
+                units[f"angle/{pol}/tmm_exact/{q}"] = "1; (angle, wavelength); transfer matrix at the angle"
+            continue
         prop = np.isfinite(result["sweep"][pol]["meep"]["R"])
         ds[f"sweep/{pol}/propagating"] = prop
         for meth in ("meep", "tmm"):
@@ -652,7 +680,9 @@ def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings
     attrs = provenance(settings, m["wall_time_s"], mirror=m["mirror"], below=m["below"], above=m["above"],
                        resolution_px_per_um=m["resolution_px_per_um"], decay_threshold=m["decay_threshold"],
                        courant=m["courant"], method="1D Meep FDTD, two-run flux normalization; reference tmm.coh_tmm",
-                       angle_note="meep and tmm under angle/ are interpolated in sin(theta) from the kx sweep; tmm_exact is tmm at the angle",
+                       incidence=m["incidence"],
+                       angle_note=("meep and tmm under angle/ are interpolated in sin(theta) from the kx sweep; tmm_exact is tmm at the angle"
+                                   if oblique else "angle/ holds tmm_exact only: tmm at the angle (Meep ran at normal incidence only)"),
                        metrics_json=json.dumps(m, default=float))
     write_h5(h5_path, ds, attrs, units)
     plot_mirror(result, fig_path)
@@ -671,7 +701,8 @@ def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings
 
 
 def plot_mirror(result: dict, fig_path) -> None:
-    """R, T, A against wavelength: Meep (solid) vs tmm (dashed) at every simulated kx, s and p,
+    """R, T, A against wavelength: Meep (solid) vs tmm (dashed) at every simulated kx, s and p
+    (without the oblique sweep: normal incidence only, the same run in both columns, s = p),
     and a last row of tmm alone at the configured angles (the angle dependence to expect).
 
     The Meep-vs-tmm comparison is shown where both were computed, at fixed kx (the angle
@@ -690,10 +721,19 @@ def plot_mirror(result: dict, fig_path) -> None:
     kx = result["kx_um_inv"]
     n0 = result["n_below"]
     angles = result["settings"]["angles_deg"]
+    oblique = result["oblique"]
     nrows = kx.size + 1
     fig, axes = plt.subplots(nrows, 2, figsize=(10, 2.4 * nrows + 0.6), sharex=True, sharey=True, squeeze=False)
     colors = {"R": "tab:blue", "T": "tab:orange", "A": "tab:green"}
-    for i, k in enumerate(kx):
+    if not oblique:
+        # Meep ran at normal incidence only (pure 1D, p = s): one panel pair of the same run
+        for c, pol in enumerate(POLARIZATIONS):
+            ax = axes[0, c]
+            for q in "RTA":
+                ax.plot(wl, result["normal"]["meep"][q], color=colors[q], lw=1.2, label=f"{q} Meep")
+                ax.plot(wl, result["normal"]["tmm"][q], color=colors[q], lw=1.0, ls="--", label=f"{q} tmm")
+            ax.set_title(f"{pol}, normal incidence (s = p: one 1D Meep run)", fontsize=8)
+    for i, k in enumerate(kx if oblique else ()):
         for c, pol in enumerate(POLARIZATIONS):
             ax = axes[i, c]
             for q in "RTA":
@@ -727,25 +767,29 @@ def plot_mirror(result: dict, fig_path) -> None:
         ax.set_ylabel("fraction")
     axes[0, 0].legend(fontsize=7, ncol=3, loc="lower left")
     m = result["metrics"]
-    fig.suptitle(f"{m['mirror']} ({m['pairs']} pairs, {m['below']} | DBR | {m['above']}): 1D Meep at "
+    what = ("1D Meep" if oblique else "1D Meep at normal incidence only")
+    fig.suptitle(f"{m['mirror']} ({m['pairs']} pairs, {m['below']} | DBR | {m['above']}): {what} at "
                  f"{m['resolution_px_per_um']:g} px/um (solid) vs transfer matrix (dashed); "
-                 f"normal-incidence RMS |dR| = {m['normal']['rms_dR']:.4f}", fontsize=9)
+                 f"normal-incidence RMS |dR| = {m['normal']['rms_dR']:.4f}"
+                 + ("" if oblique else "\nangle dependence (last row): transfer matrix only"), fontsize=9)
     fig.tight_layout()
     save_figure(fig, fig_path)
     plt.close(fig)
 
 
-def mirror_spectra(config: dict, mirror: str, h5_path, fig_path, metrics_path, log=print) -> dict:
+def mirror_spectra(config: dict, mirror: str, h5_path, fig_path, metrics_path, log=print,
+                   oblique: bool = False) -> dict:
     """Compute and write the spectra of one DBR (see :func:`compute_mirror_spectra`).
 
     Args:
         config: validated config or the rule's sub-config.
         mirror: name under ``mirror_spectra.mirrors``.
         h5_path, fig_path, metrics_path: outputs (.h5, .png (+ .pdf), .json (+ .csv)).
+        oblique: also the Meep kx sweep (s and p) and its angle interpolation (validation).
     Returns:
         the metrics dict.
     """
-    result = compute_mirror_spectra(config, mirror, log=log)
+    result = compute_mirror_spectra(config, mirror, log=log, oblique=oblique)
     write_mirror_outputs(result, h5_path, fig_path, metrics_path, config)
     return result["metrics"]
 

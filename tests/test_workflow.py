@@ -140,3 +140,28 @@ def test_step_settings_carry_only_their_stacks_calibration(tmp_path):
     assert list(settings["microcavity"]["cavity"]["stacks"]) == ["microcavity_I"]
     assert "cavity" not in settings["standard"]
     assert list(settings["microcavity_II"]["cavity"]["calibration"]["stacks"]) == ["microcavity_II"]
+
+
+def test_mirror_step_settings_leave_the_oblique_sweep_to_validation(tmp_path):
+    """The default mirror rule (normal incidence) carries none of the oblique sweep's keys, so
+    changing them reruns only the validation rule mirror_oblique, which carries them."""
+    import json
+    import shlex
+
+    repo = copy_repo(tmp_path)
+    targets = ["results/mirrors/dbr2/spectra.h5", "results/validation/mirrors/dbr2/spectra.h5"]
+    out = snakemake(repo, *targets, "-n", "-p")
+    assert out.returncode == 0, out.stderr
+    settings = {}
+    for line in (out.stdout + out.stderr).splitlines():
+        if "mirror_spectra.py" in line and "--settings" in line:
+            toks = shlex.split(line)
+            settings["--oblique" in toks] = json.loads(toks[toks.index("--settings") + 1])["mirror_spectra"]
+    normal, oblique = settings[False], settings[True]
+    oblique_only = {"n_kx", "oblique_time_factor", "settle_tolerance"}
+    assert not oblique_only & set(normal)
+    assert oblique_only <= set(oblique)
+    assert {k: v for k, v in oblique.items() if k not in oblique_only} == normal  # the rest is shared
+    assert {"angles_deg", "decay_threshold", "courant", "n_wavelengths"} <= set(normal)
+    planned = jobs_planned(repo, ["validation"])
+    assert planned.count("mirror_oblique") == 4 and "mirror_spectra" not in planned
