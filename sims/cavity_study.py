@@ -1,6 +1,8 @@
 """One cavity, end to end: mode choice (as given or calibrated), Harminv Q with and without
 absorption, FDTD linewidth and transfer-matrix cross-checks, mode profile and confinement,
-thickness study, angular dispersion, convergence table.
+thickness study, angular dispersion (the default rule cavity_modes); the Meep points of the
+thickness study and of the dispersion and the convergence table (the validation rule
+cavity_validation, keys ``VALIDATION_KEYS``).
 
 Methods: see ``sims.cavity`` (transfer matrix, round-trip phase condition, penetration
 depths) and ``sims.cavity_modes`` (Meep Harminv, flux spectra). Loss bookkeeping:
@@ -23,6 +25,24 @@ CONFINEMENT_DEFINITION = (
     "int_gain|E|^2 / int_spacer|E|^2 (standing-wave enhancement), L_eff = L_spacer + phase penetration depths of both "
     "mirrors (-1/2 dphi/dbeta, transfer matrix); group_index = c tau_rt / (2 L_eff) with tau_rt the round-trip group "
     "delay, so that the modal growth rate is confinement_longitudinal * (c / group_index) * g")
+
+
+# cavity.* keys read only by the validation rule (cavity_validation): left out of the default rule's
+# settings, so that changing them reruns only the validation
+VALIDATION_KEYS = ("dispersion_meep_angles_deg", "thickness_sweep_meep_points", "convergence_resolutions_px_per_um",
+                   "convergence_pml_um")
+
+
+def tmm_mode_nearest(config: dict, stack_name: str, target_um: float) -> C.TMMMode:
+    """The transfer-matrix mode (table data, normal incidence) nearest ``target_um``: the mode that
+    mode_analysis analyses (its ``tmm_table``) and that the dispersion follows from normal incidence."""
+    spec = config["cavity"]["stacks"][stack_name]
+    band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
+    st = build_stack(config, stack_name)
+    modes = [m for m in C.find_modes(st, spec["gain_group"], band, "table") if m.rho_abs > 0.5]
+    if not modes:
+        raise C.CavityError(f"no cavity mode of {stack_name!r} in {band[0]*1e3:g}-{band[1]*1e3:g} nm")
+    return C.nearest_mode(modes, target_um)
 
 
 def modal_group_index(mode: C.TMMMode, penetration: dict) -> float:
@@ -184,12 +204,10 @@ def _material_group_index(stack, group, wl_um):
     return n0 - wl_um * dn
 
 
-def thickness_study(config: dict, stack_name: str, thicknesses_nm, target_um: float, pump_um: float,
-                    meep_points: int, resolution: float, pml_um: float, ringdown: float,
-                    bench: list | None = None) -> dict:
-    """Gain-layer thickness sweep: all mode wavelengths, and for the mode nearest the target:
-    Q (absorption on / off, transfer matrix; Meep Harminv at ``meep_points`` thicknesses),
-    energy confinement (transfer-matrix profile) and the pump fraction absorbed in the layer."""
+def thickness_study(config: dict, stack_name: str, thicknesses_nm, target_um: float, pump_um: float) -> dict:
+    """Gain-layer thickness sweep (transfer matrix): all mode wavelengths, and for the mode nearest
+    the target: Q (absorption on / off), energy confinement (transfer-matrix profile) and the pump
+    fraction absorbed in the layer. The Meep points of the study: :func:`thickness_meep` (validation)."""
     spec = config["cavity"]["stacks"][stack_name]
     group = spec["gain_group"]
     band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
@@ -219,10 +237,24 @@ def thickness_study(config: dict, stack_name: str, thicknesses_nm, target_um: fl
         eps = np.array([(n_l[q] ** 2).real for q in idx])
         gs = st.group_span_um(group)
         conf[i] = C.confinement_from_profile(z, e2, eps, gs, gs, (zi[0], zi[-1]))["confinement_energy"]
-    # Meep cross-check at a few thicknesses
+    return {"thickness_nm": tk, "all_mode_wavelengths_nm": all_wl, "wavelength_nm": wl, "Q_total_tmm": Q,
+            "Q_mirror_tmm": Qm, "confinement_energy_tmm": conf, "pump_absorbed_fraction": pump}
+
+
+def thickness_meep(config: dict, stack_name: str, thicknesses_nm, target_um: float, meep_points: int,
+                   resolution: float, pml_um: float, ringdown: float, bench: list | None = None) -> dict:
+    """Meep cross-check of the thickness study (validation target): Harminv (absorption on) of the
+    mode nearest the target at ``meep_points`` thicknesses evenly spread over ``thicknesses_nm``
+    (its first ``meep_points`` when fewer than 2), beside the transfer-matrix mode (table data)
+    that starts it. A thickness without a mode (transfer matrix or Harminv) is left out of the rows."""
+    spec = config["cavity"]["stacks"][stack_name]
+    group = spec["gain_group"]
+    band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
+    base = build_stack(config, stack_name)
+    tk = np.asarray(thicknesses_nm, float)
     mt = np.linspace(tk.min(), tk.max(), meep_points) if meep_points > 1 else tk[:meep_points]
-    m_wl, m_Q = np.full(mt.size, np.nan), np.full(mt.size, np.nan)
-    for i, t in enumerate(mt):
+    rows = []
+    for t in mt:
         st = base.with_thickness(group, t / 1e3)
         ms = [m for m in C.find_modes(st, group, band, "table", 2000) if m.rho_abs > 0.5]
         if not ms:
@@ -236,10 +268,10 @@ def thickness_study(config: dict, stack_name: str, thicknesses_nm, target_um: fl
                           "cells": h.cells, "mcups": h.mcups})
         if h.freq.size:
             q = h.nearest(1.0 / m.wavelength_um)
-            m_wl[i], m_Q[i] = 1e3 / h.freq[q], h.Q[q]
-    return {"thickness_nm": tk, "all_mode_wavelengths_nm": all_wl, "wavelength_nm": wl, "Q_total_tmm": Q,
-            "Q_mirror_tmm": Qm, "confinement_energy_tmm": conf, "pump_absorbed_fraction": pump,
-            "meep_thickness_nm": mt, "meep_wavelength_nm": m_wl, "meep_Q_total": m_Q}
+            rows.append((t, 1e3 / h.freq[q], h.Q[q], m.wavelength_um * 1e3, m.Q))
+    r = np.array(rows, float).reshape(-1, 5)
+    return {"meep_thickness_nm": r[:, 0], "meep_wavelength_nm": r[:, 1], "meep_Q_total": r[:, 2],
+            "meep_tmm_wavelength_nm": r[:, 3], "meep_tmm_Q_total": r[:, 4]}
 
 
 def dispersion(config: dict, stack_name: str, angles_deg, start_um: float, meep_angles=(),

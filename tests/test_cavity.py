@@ -1,6 +1,7 @@
 """Cavity modes: Meep Harminv against analytic Fabry-Perot, FDTD transmission linewidth, the
 transfer-matrix round-trip condition (lossless and with a known absorbing layer), resolution
-convergence; config errors for a band without a mode and a source outside the cavity."""
+convergence; config errors for a band without a mode and a source outside the cavity; the split
+of the cavity step into the default rule (modes.h5) and the validation rule (validation.h5)."""
 
 from __future__ import annotations
 
@@ -482,3 +483,76 @@ def test_led_step_subconfig_calibrates_like_the_full_config(config):
     std = sub_config(config, stacks=["standard_peled"])
     wc = C.working_config(std, "standard_peled")
     assert wc["mode_choice"] == "as-given" and wc["config"] is std and wc["target_um"] is None
+
+
+# ---------------------------------------------------------------------------------------
+# issue 18: the Meep dispersion/thickness points and the convergence table are the validation
+# rule's (workflow/scripts/cavity_validation.py); modes.h5 of the default rule holds none of them
+# ---------------------------------------------------------------------------------------
+def _script(name):
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location(f"_script_{name}", REPO / "workflow" / "scripts" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def default_and_validation_outputs(quick_config, tmp_path_factory):
+    """Both scripts on microcavity II, coarse (quick preset, 200 px/um, one point of each Meep check; at
+    100 px/um Harminv misses the as-given mode without absorption): the default
+    rule's settings without the validation-only keys (a read of one would be a KeyError), the
+    validation rule's with them."""
+    from sims import cavity_study as S
+    from sims.hdf5io import read_h5
+
+    cfg = copy.deepcopy(quick_config)
+    cav = cfg["cavity"]
+    cav.update(spectrum_resolution_px_per_um=100, angles_deg=[0, 30], thickness_sweep_nm={"min": 170, "max": 200, "n": 3},
+               thickness_sweep_meep_points=1, dispersion_meep_angles_deg=[30], convergence_resolutions_px_per_um=[200],
+               convergence_pml_um=[1.0])
+    cav["stacks"] = {"microcavity_II": cav["stacks"]["microcavity_II"]}
+    default = copy.deepcopy(cfg)
+    for k in S.VALIDATION_KEYS:
+        del default["cavity"][k]
+    d = tmp_path_factory.mktemp("cavity_validation")
+    _script("cavity_modes").run("microcavity_II", default, str(d / "modes.h5"), str(d / "summary.png"),
+                                str(d / "benchmark.json"))
+    _script("cavity_validation").run("microcavity_II", cfg, str(d / "validation.h5"), str(d / "validation.png"),
+                                     str(d / "validation.md"), str(d / "validation_benchmark.json"))
+    return {"modes": read_h5(d / "modes.h5")[0], "validation": read_h5(d / "validation.h5")[0],
+            "md": (d / "validation.md").read_text(), "dir": d}
+
+
+@pytest.mark.slow
+def test_validation_output_holds_the_meep_checks_and_modes_h5_does_not(default_and_validation_outputs):
+    modes, val = default_and_validation_outputs["modes"], default_and_validation_outputs["validation"]
+    meep_only = [k for k in val if k.startswith(("convergence/", "dispersion/meep_", "thickness_study/meep_"))]
+    assert {"dispersion/meep_wavelength_nm", "dispersion/meep_Q", "dispersion/meep_tmm_wavelength_nm",
+            "thickness_study/meep_wavelength_nm", "thickness_study/meep_Q_total", "convergence/wavelength_nm",
+            "convergence/Q_total", "convergence/resolution_px_per_um"} <= set(meep_only)
+    assert not [k for k in modes if k.startswith(("convergence/", "dispersion/meep_", "thickness_study/meep_"))]
+    # what the default rule keeps: the mode chain and the transfer-matrix dispersion and thickness study
+    for k in ("lasing_wavelength_nm", "Q_total", "Q_mirror", "confinement_energy", "group_index",
+              "dispersion/wavelength_s_nm", "thickness_study/wavelength_nm"):
+        assert k in modes
+    # one Meep point each: s and p at 30 deg, one thickness (the sweep's first), one resolution
+    assert val["dispersion/meep_pol_is_p"].tolist() == [0.0, 1.0]
+    assert val["thickness_study/meep_thickness_nm"].tolist() == [170.0]
+    assert val["convergence/resolution_px_per_um"].tolist() == [200.0]
+    # the same transfer-matrix dispersion in both files; the thickness point's reference mode is the
+    # study's own transfer-matrix mode at that thickness
+    assert np.array_equal(val["dispersion/wavelength_s_nm"], modes["dispersion/wavelength_s_nm"])
+    assert val["thickness_study/meep_tmm_wavelength_nm"][0] == modes["thickness_study/wavelength_nm"][0]
+    # Meep against its references (coarse grid: loose bounds)
+    assert np.all(np.abs(val["dispersion/meep_wavelength_nm"] - val["dispersion/meep_tmm_wavelength_nm"]) < 3.0)
+    assert abs(val["convergence/wavelength_nm"][0] - val["convergence/tmm_wavelength_nm"]) < 3.0
+    # the convergence run at the default rule's resolution and PML is the default rule's Harminv run
+    assert rel_err(val["convergence/wavelength_nm"][0], modes["lasing_wavelength_nm"]) < 1e-9
+    md = default_and_validation_outputs["md"]
+    for head in ("## Dispersion", "## Thickness study", "## Convergence"):
+        assert head in md
+    assert (default_and_validation_outputs["dir"] / "validation.png").stat().st_size > 0

@@ -4,6 +4,7 @@ Each test runs Snakemake in a fresh copy of the repository (tracked and untracke
 non-ignored files), as a new clone would be.
 """
 
+import json
 import shutil
 import subprocess
 import sys
@@ -165,3 +166,37 @@ def test_mirror_step_settings_leave_the_oblique_sweep_to_validation(tmp_path):
     assert {"angles_deg", "decay_threshold", "courant", "n_wavelengths"} <= set(normal)
     planned = jobs_planned(repo, ["validation"])
     assert planned.count("mirror_oblique") == 4 and "mirror_spectra" not in planned
+
+
+def test_cavity_validation_keys_rerun_only_cavity_validation(tmp_path):
+    """cavity_modes' settings hold none of the validation-only keys (sims.cavity_study.VALIDATION_KEYS),
+    cavity_validation's hold them: changing them changes only cavity_validation's settings (what
+    Snakemake reruns on), and cavity_modes' settings stay the same string."""
+    import shlex
+
+    from sims.cavity_study import VALIDATION_KEYS
+
+    repo = copy_repo(tmp_path)
+    targets = ["results/cavity/microcavity_II/modes.h5", "results/validation/cavity/microcavity_II/validation.h5"]
+
+    def settings(*args):
+        out = snakemake(repo, *targets, "-n", "-p", *args)
+        assert out.returncode == 0, out.stderr
+        found = {}
+        for line in (out.stdout + out.stderr).splitlines():
+            for script in ("cavity_modes.py", "cavity_validation.py"):
+                if "--settings" in line and script in line:
+                    toks = shlex.split(line)
+                    found[script] = toks[toks.index("--settings") + 1]
+        assert set(found) == {"cavity_modes.py", "cavity_validation.py"}, found
+        return found
+
+    base = settings()
+    assert not set(VALIDATION_KEYS) & set(json.loads(base["cavity_modes.py"])["cavity"])
+    assert set(VALIDATION_KEYS) <= set(json.loads(base["cavity_validation.py"])["cavity"])
+    (tmp_path / "changed.yaml").write_text(yaml.safe_dump({"cavity": {
+        "dispersion_meep_angles_deg": [45], "thickness_sweep_meep_points": 3,
+        "convergence_resolutions_px_per_um": [100, 300], "convergence_pml_um": [1.5]}}))
+    changed = settings("--configfile", "changed.yaml")
+    assert changed["cavity_modes.py"] == base["cavity_modes.py"]
+    assert changed["cavity_validation.py"] != base["cavity_validation.py"]

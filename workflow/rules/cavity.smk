@@ -1,16 +1,30 @@
 # Cavity modes and Q-factors (issue 4): one 1D-FDTD analysis per cavity stack.
 # Outputs per stack: modes.h5 (interface datasets for the threshold model + cross-checks),
 # summary.png/.pdf, benchmark.json (wall time and cell-updates/s of every FDTD run).
+# The Meep points of the dispersion and thickness study and the convergence table are the
+# validation rule cavity_validation's (results/validation/cavity/{stack}/).
+
+from sims.cavity_study import VALIDATION_KEYS as CAVITY_VALIDATION_KEYS
 
 CAVITY_STACKS = list(config.get("cavity", {}).get("stacks", {}))
 
 
-def cavity_settings(stack, cfg=None):
+def cavity_settings(stack, cfg=None, validation=False):
+    """Settings of cavity_modes: this stack, its calibration entry, the cavity section without the
+    validation-only keys (CAVITY_VALIDATION_KEYS: changing them reruns only cavity_validation) and
+    without `lateral` (the cavity_lateral rules'). validation=True: cavity_validation's, the cavity keys
+    it reads (those and the dispersion angles, thickness sweep and ringdown; not the spectrum check's)."""
     from sims.config import sub_config
 
     cfg = cfg or config
     sub = sub_config(cfg, stacks=[stack], sections=("simulation", "cavity"))
-    sub["cavity"] = dict(sub["cavity"], stacks={stack: cfg["cavity"]["stacks"][stack]})
+    if validation:
+        keep = set(CAVITY_VALIDATION_KEYS) | {"angles_deg", "thickness_sweep_nm", "ringdown_time"}
+        sub["cavity"] = {k: v for k, v in sub["cavity"].items() if k in keep}
+    else:
+        drop = {"lateral", *CAVITY_VALIDATION_KEYS}
+        sub["cavity"] = {k: v for k, v in sub["cavity"].items() if k not in drop}
+    sub["cavity"]["stacks"] = {stack: cfg["cavity"]["stacks"][stack]}
     sub["cavity"]["calibration"] = stack_calibration(cfg, stack)
     return settings_json(sub)
 
@@ -39,6 +53,32 @@ rule cavity_modes:
 
 
 FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/modes.h5", stack=CAVITY_STACKS))
+
+
+# Meep cross-checks of the cavity step (validation target): the Meep 2D-Bloch dispersion points,
+# the Meep thickness-study points and the Harminv convergence table. Recomputes the working
+# (calibrated) config itself (transfer matrix): independent of cavity_modes.
+rule cavity_validation:
+    output:
+        h5="results/validation/cavity/{stack}/validation.h5",
+        md=report("results/validation/cavity/{stack}/validation.md", caption="../report/cavity_validation.rst",
+                  category="Validation", subcategory="{stack}"),
+        fig=report("results/validation/cavity/{stack}/validation.png", caption="../report/cavity_validation.rst",
+                   category="Validation", subcategory="{stack}"),
+        bench="results/validation/cavity/{stack}/benchmark.json",
+    params:
+        settings=lambda w: cavity_settings(w.stack, validation=True),
+    log:
+        "logs/validation/cavity/{stack}.log",
+    benchmark:
+        "benchmarks/validation/cavity/{stack}.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/cavity_validation.py --stack {wildcards.stack} --settings {params.settings:q} "
+        "--h5 {output.h5} --fig {output.fig} --md {output.md} --bench {output.bench} > {log} 2>&1"
+
+
+VALIDATION_OUTPUTS.extend(expand("results/validation/cavity/{stack}/validation.h5", stack=CAVITY_STACKS))
 
 
 def cavity_lateral_settings(stack):

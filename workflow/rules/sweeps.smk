@@ -26,16 +26,13 @@ def point_dir(w):
 
 
 def sweep_cavity_settings(sweep, point):
-    """The mode chain only (no convergence table, Meep dispersion or thickness study); the
-    calibration is switched off unless the sweep asks for it (it would undo a sweep of the
-    calibrated parameter)."""
+    """The mode chain only (no thickness study; the Meep dispersion and thickness points and the
+    convergence table are the validation rule's, never in cavity_settings); the calibration is
+    switched off unless the sweep asks for it (it would undo a sweep of the calibrated parameter)."""
     cfg = copy.deepcopy(pcfg(sweep, point))
     cav = cfg["cavity"]
     if not config["sweeps"][sweep]["recalibrate"]:
         cav["calibration"]["enabled"] = False
-    cav["convergence_resolutions_px_per_um"] = [cfg["simulation"]["resolution_1d_px_per_um"]]
-    cav["convergence_pml_um"] = [cfg["simulation"]["pml_um"]]
-    cav["dispersion_meep_angles_deg"] = []
     cav["stacks"][ABSORBER]["thickness_sweep"] = False
     return cavity_settings(ABSORBER, cfg)
 

@@ -1,6 +1,9 @@
 """Cavity modes and Q of one stack: HDF5 (modes.h5), summary figure, benchmark JSON.
 
-Thin wrapper around sims.cavity_study. Usage:
+Thin wrapper around sims.cavity_study (default rule cavity_modes). The Meep points of the
+dispersion and of the thickness study and the convergence table are the validation rule's
+(workflow/scripts/cavity_validation.py): their keys (sims.cavity_study.VALIDATION_KEYS) are
+not in these settings and their datasets are not in modes.h5. Usage:
     python workflow/scripts/cavity_modes.py --stack microcavity_II --settings '<json>' \
         --h5 results/cavity/microcavity_II/modes.h5 --fig results/cavity/microcavity_II/summary.png \
         --bench results/cavity/microcavity_II/benchmark.json
@@ -44,23 +47,24 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
                              target_um=target, spectrum_resolution=cav["spectrum_resolution_px_per_um"],
                              spectrum_decay=cav["spectrum_decay_threshold"],
                              spectrum_linewidths=cav["spectrum_linewidths"], bench=bench)
-        # the as-given mode by Meep too (when calibrated), absorption on
+        # the as-given mode by Meep too (when calibrated), absorption on and off (as_given/*: the stack as
+        # configured, a second pair of Harminv runs on a different stack; labelled so in benchmark.json)
         as_given_meep = None
         if cal_info is not None:
+            n_runs = len(bench)
             ag = S.mode_analysis(config, stack, resolution=res1d, pml_um=pml, ringdown=cav["ringdown_time"],
                                  target_um=as_given.wavelength_um, spectrum=False, profile=False, bench=bench)
+            for b in bench[n_runs:]:
+                b["run"] = f"as given: {b['run']}"
             as_given_meep = ag
         sw = cav["thickness_sweep_nm"]
         thick = None
-        if spec.get("thickness_sweep"):
+        if spec.get("thickness_sweep"):  # transfer matrix (the Meep points: validation)
             thick = S.thickness_study(work, stack, np.linspace(sw["min"], sw["max"], sw["n"]), target,
-                                      cav["pump_wavelength_nm"] / 1e3, cav["thickness_sweep_meep_points"],
-                                      res1d, pml, cav["ringdown_time"], bench)
-        disp = S.dispersion(work, stack, cav["angles_deg"], ma["tmm_table"].wavelength_um,
-                            cav["dispersion_meep_angles_deg"], res1d, pml, cav["ringdown_time"], bench)
-        conv = S.convergence(work, stack, target, cav["convergence_resolutions_px_per_um"],
-                             cav["convergence_pml_um"], cav["ringdown_time"], bench)
-    ds, units = datasets(ma, spec, cal_info, as_given, as_given_meep, thick, disp, conv)
+                                      cav["pump_wavelength_nm"] / 1e3)
+        # transfer matrix (the Meep 2D-Bloch points: validation)
+        disp = S.dispersion(work, stack, cav["angles_deg"], ma["tmm_table"].wavelength_um)
+    ds, units = datasets(ma, spec, cal_info, as_given, as_given_meep, thick, disp)
     attrs = provenance(settings, t.seconds, stack=stack, mode_choice=mode_choice,
                        confinement_definition=S.CONFINEMENT_DEFINITION,
                        Q_measured_source="paper: linewidth just below threshold "
@@ -79,11 +83,11 @@ def run(stack: str, settings: dict, h5: str, fig: str, bench_path: str) -> dict:
     if mp.am_master():
         write_h5(h5, ds, attrs, units)
         write_text(bench_path, json.dumps({"stack": stack, "total_wall_s": t.seconds, "runs": bench}, indent=1))
-        figure(stack, ma, ds, thick, disp, conv, fig, cal_label=C.calibration_label(cal))
+        figure(stack, ma, ds, thick, disp, fig, cal_label=C.calibration_label(cal))
     return ds
 
 
-def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp, conv):
+def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp):
     h_on, h_off = ma["h_on"], ma["h_off"]
     lw = spec["measured_linewidth_nm"]
     Q_meas = spec["measured_wavelength_nm"] / lw if lw > 0 else 0.0
@@ -164,10 +168,6 @@ def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp, conv):
         ds[f"dispersion/{k}"] = v
         units[f"dispersion/{k}"] = ("deg" if k.endswith("_deg") else "nm" if k.endswith("_nm") else
                                     "1/um" if k.endswith("_per_um") else "1")
-    for k, v in conv.items():
-        ds[f"convergence/{k}"] = v
-        units[f"convergence/{k}"] = {"resolution_px_per_um": "px/um", "pml_um": "um"}.get(
-            k, "nm" if k.endswith("_nm") else "1")
     units.setdefault("lasing_wavelength_nm", "nm")
     for k in ds:
         units.setdefault(k, "1")
@@ -179,7 +179,7 @@ def datasets(ma, spec, cal_info, as_given, ag_meep, thick, disp, conv):
     return ds, units
 
 
-def figure(stack, ma, ds, thick, disp, conv, path, cal_label="none"):
+def figure(stack, ma, ds, thick, disp, path, cal_label="none"):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -239,18 +239,13 @@ def figure(stack, ma, ds, thick, disp, conv, path, cal_label="none"):
     a3.semilogy(disp["angles_deg"], disp["Q_s"], "o:", color="C2", ms=3)
     a3.semilogy(disp["angles_deg"], disp["Q_p"], "s:", color="C3", ms=3)
     a3.set_ylabel("Q (dotted)")
-    if "meep_wavelength_nm" in disp and disp["meep_wavelength_nm"].size:
-        isp = disp["meep_pol_is_p"] > 0.5
-        a.plot(disp["meep_angle_deg"][~isp], disp["meep_wavelength_nm"][~isp], "k*", ms=9, label="Meep s")
-        a.plot(disp["meep_angle_deg"][isp], disp["meep_wavelength_nm"][isp], "kx", ms=9, label="Meep p")
     a.legend(fontsize=7)
-    a.set_title("dispersion (transfer matrix; Meep 2D Bloch check)")
+    a.set_title("dispersion (transfer matrix; Meep points: validation target)")
     a = ax[1, 2]
     if thick is not None:
         t = thick["thickness_nm"]
         a.plot(t, thick["all_mode_wavelengths_nm"], "k.", ms=3)
         a.plot(t, thick["wavelength_nm"], "C0-", label="analysed mode")
-        a.plot(thick["meep_thickness_nm"], thick["meep_wavelength_nm"], "C1o", label="Meep Harminv")
         a.set_xlabel("crystal thickness (nm)")
         a.set_ylabel("mode wavelength (nm)")
         a4 = a.twinx()
@@ -259,16 +254,12 @@ def figure(stack, ma, ds, thick, disp, conv, path, cal_label="none"):
         a4.plot(t, np.log10(thick["Q_total_tmm"]) / 4, "C4:", label="log10(Q)/4")
         a4.legend(fontsize=7, loc="lower right")
         a.legend(fontsize=7, loc="upper left")
-        a.set_title("thickness study")
+        a.set_title("thickness study (transfer matrix; Meep points: validation target)")
     else:
-        c = conv
-        a.plot(c["resolution_px_per_um"], c["wavelength_nm"], "o-")
-        a.axhline(c["tmm_wavelength_nm"], color="k", ls=":", label="transfer matrix")
-        a.set_xscale("log")
-        a.set_xlabel("resolution (px/um)")
-        a.set_ylabel("Harminv wavelength (nm)")
-        a.legend(fontsize=7)
-        a.set_title("convergence")
+        a.axis("off")
+        a.text(0.5, 0.5, "no thickness study for this stack\n\nMeep dispersion points, Meep thickness points and\n"
+               f"the convergence table: validation target\n(results/validation/cavity/{stack}/)",
+               ha="center", va="center", fontsize=9, transform=a.transAxes)
     title = f"{stack}: cavity mode analysis"
     if "calibration/value" in ds:  # as-given and calibrated side by side
         u = "nm" if cal_label != "gain_layer_index" else "(index shift)"
