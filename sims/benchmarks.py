@@ -255,6 +255,9 @@ def ceiling_mcups(model: dict, cells: float, ranks: int, caches: dict, bw: dict)
     cls = classify(ws, caches, ranks)
     streams = max(k for k in range(1, ranks + 1) if f"dram_{k}" in bw)
     cap = cache_capacity(caches, ranks)
+    # for reference, not bounds: the rates if every array came from DRAM each step (no reuse)
+    ref = {"dram_no_reuse_min_mcups": bw[f"dram_{streams}"] * 1e3 / model["min_bytes"],
+           "dram_no_reuse_as_written_mcups": bw[f"dram_{streams}"] * 1e3 / model["as_written_bytes"]}
     if cls != "cache-resident":
         gbs = bw[f"dram_{streams}"]
         bytes_eff = model["min_bytes"] * (1 - cap / ws)
@@ -264,12 +267,21 @@ def ceiling_mcups(model: dict, cells: float, ranks: int, caches: dict, bw: dict)
         gbs = bw.get(f"llc_{streams}")
         if gbs is None or ws <= l2:
             return {"class": cls, "working_set_MB": ws / 1e6, "ceiling_mcups": None, "ceiling_level": None,
-                    "note": "cache-resident, DRAM ceiling not applicable"}
+                    "note": "cache-resident, DRAM ceiling not applicable", **ref}
         bytes_eff = model["min_bytes"] * (1 - l2 / ws)
         level = "LLC"
     return {"class": cls, "working_set_MB": ws / 1e6, "ceiling_level": level, "bandwidth_GBs": gbs,
             "bytes_per_cell_update_effective": bytes_eff, "ceiling_mcups": gbs * 1e9 / bytes_eff / 1e6,
-            "note": "cache-resident, DRAM ceiling not applicable; LLC ceiling" if level == "LLC" else ""}
+            "note": "cache-resident, DRAM ceiling not applicable; LLC ceiling" if level == "LLC" else "", **ref}
+
+
+def against_ceiling(mcups: float, ceiling: dict) -> dict:
+    """``ceiling`` (from :func:`ceiling_mcups`) with the run's share of it and the bug flag:
+    ``exceeds_ceiling`` True means the model or the bandwidth is wrong, not that the run is fast."""
+    c = dict(ceiling)
+    c["pct_of_ceiling"] = 100 * mcups / c["ceiling_mcups"] if c["ceiling_mcups"] else None
+    c["exceeds_ceiling"] = bool(c["ceiling_mcups"] and mcups > c["ceiling_mcups"])
+    return c
 
 
 def _triad_worker(n: int, reps: int, rounds: int, barrier, queue):

@@ -102,3 +102,11 @@ def test_cache_classification_and_ceiling():
 def test_triad_counts_write_allocate():
     # a = 3 c: c read, a write-allocate read + write; a += b: a, b read, a written
     assert B.TRIAD_BYTES_PER_ELEMENT == 6 * 8
+
+
+def test_run_above_its_ceiling_is_flagged():
+    c = B.against_ceiling(150.0, {"ceiling_mcups": 100.0, "ceiling_level": "DRAM"})
+    assert c["exceeds_ceiling"] and c["pct_of_ceiling"] == 150.0
+    assert not B.against_ceiling(99.0, {"ceiling_mcups": 100.0})["exceeds_ceiling"]
+    c = B.against_ceiling(500.0, {"ceiling_mcups": None})  # cache-resident without an LLC ceiling
+    assert c["pct_of_ceiling"] is None and not c["exceeds_ceiling"]
