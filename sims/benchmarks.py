@@ -337,11 +337,11 @@ def bandwidths(caches: dict | None = None, max_streams: int = 2) -> dict:
     out = {"caches": caches}
     dram = 8 * caches["LLC"]
     for s in range(1, max_streams + 1):
-        out[f"dram_{s}"] = triad_bandwidth_gbs(dram, s, rounds=5)
+        out[f"dram_{s}"] = triad_bandwidth_gbs(dram, s, rounds=9)
     llc = caches["LLC"] // (2 * 3 * max_streams)
     out["llc_array_bytes"], out["dram_array_bytes"] = llc, dram
     for s in range(1, max_streams + 1):
-        out[f"llc_{s}"] = triad_bandwidth_gbs(llc, s, rounds=9, reps=max(1, int(2e8 // llc)))
+        out[f"llc_{s}"] = triad_bandwidth_gbs(llc, s, rounds=15, reps=max(1, int(2e8 // llc)))
     return out
 
 
