@@ -247,24 +247,30 @@ def ceiling_mcups(model: dict, cells: float, ranks: int, caches: dict, bw: dict)
 
     DRAM ceiling: a working set W larger than the cache capacity C streams at least
     (1 - C/W) of its minimum bytes from memory each step (at best C of it stays cached), so
-    Mcu/s <= bw_dram(ranks streams) / (min_bytes (1 - C/W)). A cache-resident case gets no
+    Mcu/s <= bw_dram / (min_bytes (1 - C/W)), bw_dram the best triad of 1..ranks streams at
+    once. A cache-resident case gets no
     DRAM ceiling; where an LLC bandwidth was measured it gets the same bound one level up
     (LLC -> core, credit for the L2s), labelled as the LLC ceiling.
     """
     ws = model["working_set_bytes"] * cells
     cls = classify(ws, caches, ranks)
-    streams = max(k for k in range(1, ranks + 1) if f"dram_{k}" in bw)
     cap = cache_capacity(caches, ranks)
+
+    def best(level):  # ranks processes can always stream at least as fast as fewer of them
+        v = [bw[f"{level}_{k}"] for k in range(1, ranks + 1) if f"{level}_{k}" in bw]
+        return max(v) if v else None
+
+    dram = best("dram")
     # for reference, not bounds: the rates if every array came from DRAM each step (no reuse)
-    ref = {"dram_no_reuse_min_mcups": bw[f"dram_{streams}"] * 1e3 / model["min_bytes"],
-           "dram_no_reuse_as_written_mcups": bw[f"dram_{streams}"] * 1e3 / model["as_written_bytes"]}
+    ref = {"dram_no_reuse_min_mcups": dram * 1e3 / model["min_bytes"],
+           "dram_no_reuse_as_written_mcups": dram * 1e3 / model["as_written_bytes"]}
     if cls != "cache-resident":
-        gbs = bw[f"dram_{streams}"]
+        gbs = dram
         bytes_eff = model["min_bytes"] * (1 - cap / ws)
         level = "DRAM"
     else:
         l2 = ranks * caches["L2_per_core"]
-        gbs = bw.get(f"llc_{streams}")
+        gbs = best("llc")
         if gbs is None or ws <= l2:
             return {"class": cls, "working_set_MB": ws / 1e6, "ceiling_mcups": None, "ceiling_level": None,
                     "note": "cache-resident, DRAM ceiling not applicable", **ref}

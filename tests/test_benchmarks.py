@@ -110,3 +110,10 @@ def test_run_above_its_ceiling_is_flagged():
     assert not B.against_ceiling(99.0, {"ceiling_mcups": 100.0})["exceeds_ceiling"]
     c = B.against_ceiling(500.0, {"ceiling_mcups": None})  # cache-resident without an LLC ceiling
     assert c["pct_of_ceiling"] is None and not c["exceeds_ceiling"]
+
+
+def test_two_rank_ceiling_uses_the_better_of_one_and_two_streams():
+    m = B.bytes_per_cell_update("2d", 0.0)
+    bw = {"dram_1": 40.0, "dram_2": 35.0}  # a loaded second core: 2 ranks can still stream 40
+    c1, c2 = (B.ceiling_mcups(m, 1e8, n, CACHES, bw)["ceiling_mcups"] for n in (1, 2))
+    assert c2 > c1 * 0.99 and abs(B.ceiling_mcups(m, 1e8, 2, CACHES, bw)["bandwidth_GBs"] - 40.0) < 1e-12
