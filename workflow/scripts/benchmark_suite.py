@@ -133,7 +133,7 @@ def main():
           f"Load average {out['loadavg_start'][0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.", "",
           f"| dims | cells | min B/cu | working set MB | class (1 / {ranks_max} ranks) | Mcu/s 1 rank | "
           f"Mcu/s {ranks_max} ranks | speed-up | ceiling Mcu/s (1 / {ranks_max}) | % of ceiling (1 / {ranks_max}) | "
-          f"no-reuse DRAM rate, min / as-written bytes ({ranks_max} streams) |",
+          f"no-reuse DRAM rate {ranks_max} ranks, min / as-written bytes |",
           "|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def ceil_cell(c):
