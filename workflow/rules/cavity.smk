@@ -46,6 +46,7 @@ rule cavity_modes:
         "logs/cavity/{stack}.log",
     benchmark:
         "benchmarks/cavity/{stack}.tsv"
+    priority: 20  # the longest serial jobs (up to ~5 min): start early (issue 18)
     threads: 1
     shell:
         "{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
@@ -102,6 +103,7 @@ rule cavity_lateral:
         "logs/cavity/{stack}_lateral.log",
     benchmark:
         "benchmarks/cavity/{stack}_lateral.tsv"
+    priority: 30  # MPI (all ranks): start while both cores are free
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],

@@ -51,6 +51,7 @@ rule emission_sweep:
         "logs/emission/{led}_sweep{part}.log",
     benchmark:
         "benchmarks/emission/{led}_sweep{part}.tsv"
+    priority: 10  # upstream of the threshold chain
     threads: 1
     shell:
         "{PY} workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "

@@ -12,6 +12,7 @@ rule finite_crystal_2d:
         "logs/finite_crystal_2d/{stack}.log",
     benchmark:
         "benchmarks/finite_crystal_2d/{stack}.tsv"
+    priority: 30  # MPI (all ranks): start while both cores are free
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],
