@@ -37,7 +37,8 @@ def pump_absorption_settings(cfg=None):
     gap_layer = dev["microcavity"]["gap_layer"]
     out = sub_config(cfg, stacks=stacks, materials=[cfg["layers"][gap_layer]["material"],
                                                     dev["standard"]["air_gap_material"]], sections=())
-    out["layers"][gap_layer] = cfg["layers"][gap_layer]
+    # the gap medium only: its thickness (the device distance) does not change these tables
+    out["layers"][gap_layer] = {"material": cfg["layers"][gap_layer]["material"]}
     out.update({
         "simulation": {k: cfg["simulation"][k] for k in ("resolution_1d_px_per_um", "pml_um", "decay_threshold")},
         "transfer": {**{k: t[k] for k in TRANSFER_ABSORPTION_KEYS}, "devices": dev,
