@@ -112,3 +112,13 @@ def test_validation_target_on_the_quick_preset(two_runs):
                 assert np.all(np.isfinite(val)), f"{path.relative_to(a)}:{name}"
         with h5py.File(path, "r") as fh:
             assert all(k in fh.attrs for k in PROVENANCE), path
+    # the Meep points of the pump-absorption table (none in the quick preset): one angle, and the
+    # default run's table (transfer matrix) is not rerun by asking for them
+    (a / "meep_angle.yaml").write_text("transfer:\n  absorption_meep_angles_deg: [0]\n")
+    out = subprocess.run([sys.executable, "-m", "snakemake", "validation", "--cores", "2", "--configfile",
+                          "presets/quick.yaml", "meep_angle.yaml"], cwd=a, capture_output=True, text=True,
+                         timeout=900, env=clean_env())
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert all(p.stat().st_mtime_ns == t for p, t in before.items()), "the Meep pump points reran a default step"
+    m = _datasets(a / "results" / "validation" / "transfer" / "pump_absorption_meep.h5")
+    assert abs(float(m["meep/A"][0]) - float(m["meep/tmm_meep_eps_A"][0])) < 0.03, m
