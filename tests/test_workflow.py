@@ -107,13 +107,20 @@ def test_rerun_is_noop_and_thickness_change_reruns_only_dependents(repo_copy):
     assert planned == ["permittivity_map"], planned
 
 
-def test_more_ranks_than_cores_is_refused(tmp_path):
+def test_one_core_runs_the_mpi_rules_on_one_rank(tmp_path):
+    """--cores 1 (issue 19 item 7): an MPI rule starts as many ranks as it gets threads (1 here, not
+    simulation.mpi_ranks = 2), says so once, and runs."""
     repo = copy_repo(tmp_path)
-    out = subprocess.run(SNAKEMAKE + ["--cores", "1", "results/materials/optical_constants.h5"], cwd=repo,
-                         capture_output=True, text=True, timeout=300, env=clean_env())
-    assert out.returncode != 0
-    assert "config key simulation.mpi_ranks" in out.stderr
-    assert not (repo / "results").exists()
+    target = "results/finite_crystal_2d/microcavity_II/transmission.h5"
+    plan = subprocess.run(SNAKEMAKE + ["--cores", "1", target, "-n", "-p", "--configfile", "presets/quick.yaml"],
+                          cwd=repo, capture_output=True, text=True, timeout=300, env=clean_env())
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    assert " -n 1 " in plan.stdout + plan.stderr
+    out = subprocess.run(SNAKEMAKE + ["--cores", "1", target, "--configfile", "presets/quick.yaml"], cwd=repo,
+                         capture_output=True, text=True, timeout=600, env=clean_env())
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "run on 1 rank(s)" in out.stderr
+    assert (repo / target).exists()
 
 
 def test_step_settings_carry_only_their_stacks_calibration(tmp_path):

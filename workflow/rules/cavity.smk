@@ -109,7 +109,7 @@ rule cavity_lateral:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 
@@ -133,7 +133,7 @@ rule cavity_lateral_convergence:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
         "--stack {wildcards.stack} --settings {params.settings:q} --json {output.json} --md {output.md} > {log} 2>&1"
 
 

@@ -141,7 +141,7 @@ rule emission_nearfar:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
         " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
 
 

@@ -18,7 +18,7 @@ rule finite_crystal_2d:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/finite_crystal_2d.py "
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/finite_crystal_2d.py "
         "--settings {params.settings:q} --stack {wildcards.stack} --h5 {output.h5} > {log} 2>&1"
 
 

@@ -199,7 +199,7 @@ rule transfer_fullwave:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
     shell:
-        "{resources.mpi} -n {resources.tasks} {PY} -m mpi4py workflow/scripts/transfer_fullwave.py "
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/transfer_fullwave.py "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --md {output.md} "
         "--json {output.json} > {log} 2>&1"
 
