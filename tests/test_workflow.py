@@ -207,3 +207,17 @@ def test_cavity_validation_keys_rerun_only_cavity_validation(tmp_path):
     changed = settings("--configfile", "changed.yaml")
     assert changed["cavity_modes.py"] == base["cavity_modes.py"]
     assert changed["cavity_validation.py"] != base["cavity_validation.py"]
+
+
+def test_every_rule_has_a_log_and_a_benchmark():
+    """Each rule (but the targets all and validation) writes a log and a Snakemake benchmark."""
+    import re
+
+    missing = []
+    for path in sorted((REPO / "workflow" / "rules").glob("*.smk")) + [REPO / "Snakefile"]:
+        text = path.read_text()
+        for m in re.finditer(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.S | re.M):
+            if m.group(1) in ("all", "validation"):
+                continue
+            missing += [f"{m.group(1)} ({k})" for k in ("log:", "benchmark:") if k not in m.group(2)]
+    assert not missing, missing

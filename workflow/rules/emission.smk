@@ -105,6 +105,8 @@ rule emission_compare:
         tsv="results/emission/summary.tsv",
     log:
         "logs/emission/compare.log",
+    benchmark:
+        "benchmarks/emission/compare.tsv"
     shell:
         "{PY} workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
 

@@ -135,6 +135,8 @@ rule sweep_pump_absorption:
         settings=lambda w: settings_json(pump_absorption_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/pump_absorption.log",
+    benchmark:
+        "benchmarks/sweeps/{sweep}/{point}/pump_absorption.tsv"
     group:
         "sweep_1d"
     threads: 1
@@ -195,6 +197,8 @@ rule sweep_transfer:
         settings=lambda w: settings_json(transfer_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/transfer_{led}.log",
+    benchmark:
+        "benchmarks/sweeps/{sweep}/{point}/transfer_{led}.tsv"
     group:
         "sweep_1d"
     threads: 1
@@ -216,6 +220,8 @@ rule sweep_threshold:
         fig_dir=lambda w: f"{point_dir(w)}/threshold",
     log:
         "logs/sweeps/{sweep}/{point}/threshold.log",
+    benchmark:
+        "benchmarks/sweeps/{sweep}/{point}/threshold.tsv"
     group:
         "sweep_1d"
     threads: 1
@@ -262,6 +268,8 @@ rule sweep_gather:
         settings=lambda w: settings_json({"name": w.sweep, **config["sweeps"][w.sweep]}),
     log:
         "logs/sweeps/{sweep}/gather.log",
+    benchmark:
+        "benchmarks/sweeps/{sweep}/gather.tsv"
     shell:
         "{PY} workflow/scripts/sweep_gather.py --settings {params.settings:q} --threshold {input.threshold} "
         "--modes {input.modes} --absorption {input.absorption} --transfer {input.transfer} "

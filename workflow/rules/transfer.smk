@@ -148,6 +148,8 @@ rule transfer_compare:
         ),
     log:
         "logs/transfer/comparison.log",
+    benchmark:
+        "benchmarks/transfer/comparison.tsv"
     threads: 1
     shell:
         "{PY} workflow/scripts/transfer_compare.py --settings {params.settings:q} --microcavity {input.microcavity} "
