@@ -429,19 +429,26 @@ def _sheet_run(layout, stack, kx: float, z_src_um: float, kind: str, *, resoluti
 
 
 def led_setup(settings: dict, led: str) -> dict:
-    """Everything the k_par sweep and the tables of one LED are computed on: the (calibrated,
-    sims.cavity.working_config) stack with a lossless emitter, its exit and other media and
-    their indices at the EL peak, dipole planes, DFT frequencies (1/um), Meep kx grid
-    (cycles/um), table angles (deg). ``em`` is emission settings plus ``_n_other``."""
+    """:func:`led_geometry` of the LED on its working stack (calibrated where cavity.calibration
+    lists it, sims.cavity.working_config), plus that working config as ``wc``."""
     from sims import cavity as C
+
+    wc = C.working_config(settings, settings["emission"]["leds"][led]["stack"])
+    return {"wc": wc, **led_geometry(wc["config"], led, settings["emission"])}
+
+
+def led_geometry(stack_config: dict, led: str, em: dict) -> dict:
+    """Everything the k_par sweep and the tables of one LED are computed on, for the stack as
+    ``stack_config`` gives it: the stack with a lossless emitter, its exit and other media and
+    their indices at the EL peak, dipole planes, DFT frequencies (1/um), Meep kx grid
+    (cycles/um), table angles (deg). ``em`` is the emission section; the returned ``em`` adds
+    ``_n_other``."""
     from sims.materials import refractive_index
     from sims.stack import build_stack
 
-    em = settings["emission"]
     spec = em["leds"][led]
     band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
-    wc = C.working_config(settings, spec["stack"])
-    stack = lossless_emitter_stack(build_stack(wc["config"], spec["stack"]), em["emitter_group"])
+    stack = lossless_emitter_stack(build_stack(stack_config, spec["stack"]), em["emitter_group"])
     side = "up" if spec["side"] == "above" else "down"
     exit_mat = stack.above if side == "up" else stack.below
     other_mat = stack.below if side == "up" else stack.above
@@ -451,7 +458,7 @@ def led_setup(settings: dict, led: str) -> dict:
     fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
     wls = np.linspace(*band_um, 40)
     n_max = max(float(np.max(np.real(refractive_index(l.material, wls)))) for l in stack.layers)
-    return {"wc": wc, "stack": stack, "side": side, "exit_mat": exit_mat, "other_mat": other_mat,
+    return {"stack": stack, "side": side, "exit_mat": exit_mat, "other_mat": other_mat,
             "n_exit": n_exit, "n_other": n_other, "band_um": band_um, "em": dict(em, _n_other=n_other),
             "positions": emitter_positions_um(stack, em["emitter_group"], int(em["n_positions"])),
             "freqs": np.linspace(fmin, fmax, int(em["n_wavelengths"])),
@@ -828,27 +835,9 @@ def led_tmm_tables(stack_config: dict, led: str, em: dict) -> dict:
     ``stack_config`` is the config the stack is built from as it stands (no calibration is applied
     here: pass a calibrated or modified config); ``em`` the emission section.
     """
-    from sims.materials import refractive_index
-    from sims.stack import build_stack
-
-    spec = em["leds"][led]
-    group = em["emitter_group"]
-    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
-    stack = lossless_emitter_stack(build_stack(stack_config, spec["stack"]), group)
-    side = "up" if spec["side"] == "above" else "down"
-    exit_mat = stack.above if side == "up" else stack.below
-    other_mat = stack.below if side == "up" else stack.above
-    wl_peak_um = em["el_peak_nm"] / 1e3
-    n_exit = float(np.real(refractive_index(exit_mat, wl_peak_um)))
-    n_other = float(np.real(refractive_index(other_mat, wl_peak_um)))
-    em = dict(em, _n_other=n_other)
-    positions = emitter_positions_um(stack, group, int(em["n_positions"]))
-    fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
-    freqs = np.linspace(fmin, fmax, int(em["n_wavelengths"]))
-    wls = np.linspace(*band_um, 40)
-    n_max = max(float(np.max(np.real(refractive_index(l.material, wls)))) for l in stack.layers)
-    kx = kx_grid(em, max(n_exit, n_other), n_max, fmax)
-    theta = np.linspace(0.0, 90.0, int(em["n_theta"]))
+    g = led_geometry(stack_config, led, em)
+    stack, side, n_exit, em = g["stack"], g["side"], g["n_exit"], g["em"]
+    positions, freqs, kx, theta = g["positions"], g["freqs"], g["kx"], g["theta"]
     w_in, w_v = em["orientation"]["in_plane"], em["orientation"]["vertical"]
     kx_fine = np.linspace(0.0, max(float(em["kx_max_per_um"]), kx[-1]), int(em["tmm_n_kx"]))
     tm_fine = tmm_sweep(stack, positions, kx_fine, freqs)
