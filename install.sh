@@ -2,7 +2,8 @@
 # Installs everything the workflow needs on Debian 12 (run as root), idempotently:
 #   Debian: Meep 1.25 with Open MPI, mpi4py, h5py, matplotlib, scipy (Meep is not on PyPI);
 #   .venv:  a venv over Debian's Python that sees those packages, plus Snakemake, the
-#           SLURM executor plugin, tmm (transfer-matrix reference), pytest from PyPI,
+#           SLURM executor plugin, tmm (transfer-matrix reference), pytest, snakefmt from PyPI,
+#           and the sims package itself (pip install -e .),
 #           with numpy pinned to Debian's build so Meep's compiled module keeps working.
 # Usage: bash install.sh                (then: .venv/bin/snakemake --cores 2)
 #        bash install.sh --with-slurm   (also slurmctld, slurmd, munge: the test suite
@@ -34,11 +35,13 @@ fi
 # Debian's numpy, as Meep was compiled against it: the venv must not replace it.
 NUMPY_VERSION=$($PY -c 'import numpy; print(numpy.__version__)')
 echo "numpy==$NUMPY_VERSION" > .venv/constraints.txt
-if ! .venv/bin/python -c 'import snakemake, tmm, pytest, snakemake_executor_plugin_slurm' 2>/dev/null; then
+if ! .venv/bin/python -c 'import snakemake, tmm, pytest, pytest_timeout, snakefmt, snakemake_executor_plugin_slurm' 2>/dev/null; then
   .venv/bin/pip install -q --disable-pip-version-check -c .venv/constraints.txt -r requirements.txt
 fi
+# the sims package itself (pyproject.toml), editable: `import sims` works from anywhere
+.venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 .venv/bin/python - <<'PY'
-import meep, mpi4py, h5py, numpy, snakemake, tmm
+import meep, mpi4py, h5py, numpy, snakemake, tmm, sims.results
 assert numpy.__file__.startswith("/usr/lib/python3/"), f"numpy was replaced in the venv: {numpy.__file__}"
 print(f"install ok: meep {meep.__version__}, numpy {numpy.__version__}, snakemake {snakemake.__version__}")
 PY

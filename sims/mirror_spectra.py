@@ -642,7 +642,7 @@ FILL = -1.0  # stored where incidence is evanescent (HDF5 results hold no NaN)
 
 def write_mirror_outputs(result: dict, h5_path, fig_path, metrics_path, settings: dict) -> None:
     """spectra.h5 (units + provenance), the R/T/A figure (PNG + PDF) and metrics JSON + claims CSV."""
-    from sims.hdf5io import provenance, write_h5, write_text
+    from sims.results import provenance, write_h5, write_text
 
     m = result["metrics"]
     ds, units = {}, {}
@@ -715,7 +715,7 @@ def plot_mirror(result: dict, fig_path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sims.hdf5io import save_figure
+    from sims.results import save_figure
 
     wl = result["wavelength_nm"]
     kx = result["kx_um_inv"]

@@ -64,7 +64,7 @@ def build_summary(entries: list[Entry]) -> dict:
 
 
 def write_summary(path, summary: dict, extra: dict | None = None) -> None:
-    from sims.hdf5io import write_text
+    from sims.results import write_text
 
     doc = {"numbers": summary, **(extra or {})}
     write_text(path, json.dumps(doc, indent=2, sort_keys=False) + "\n")

@@ -507,7 +507,7 @@ def default_and_validation_outputs(quick_config, tmp_path_factory):
     rule's settings without the validation-only keys (a read of one would be a KeyError), the
     validation rule's with them."""
     from sims import cavity_study as S
-    from sims.hdf5io import read_h5
+    from sims.results import read_h5
 
     cfg = copy.deepcopy(quick_config)
     cav = cfg["cavity"]

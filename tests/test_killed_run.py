@@ -11,7 +11,7 @@ import numpy as np
 import yaml
 
 from conftest import clean_env
-from sims.hdf5io import read_h5
+from sims.results import read_h5
 from test_workflow import copy_repo
 
 TARGET = "results/finite_crystal_2d/microcavity_II/transmission.h5"

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO, clean_env
 from sims.config import sub_config
-from sims.hdf5io import read_h5
+from sims.results import read_h5
 
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
 ENV = clean_env()  # no MPI singleton variables of this process (see conftest.clean_env)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, clean_env
-from sims.hdf5io import read_h5
+from sims.results import read_h5
 from test_workflow import copy_repo
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster.sh"

@@ -10,7 +10,7 @@ import yaml
 
 from conftest import clean_env
 from sims.config import ConfigError, validate_config
-from sims.hdf5io import read_h5
+from sims.results import read_h5
 from sims.sweeps import get_key, point_config, set_key
 from test_workflow import copy_repo, jobs_planned
 

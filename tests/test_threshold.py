@@ -156,7 +156,7 @@ def test_absorbed_405nm_share_of_microcavity_ii(config):
 
 
 def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
-    from sims.hdf5io import write_h5
+    from sims.results import write_h5
     from sims.summary import Entry, build_summary
 
     cfg = copy.deepcopy(config["threshold"])

@@ -187,7 +187,7 @@ def test_absorption_table_tmm_crystal_share(config):
 
 
 def test_read_emission_checks_the_file(tmp_path):
-    from sims.hdf5io import write_h5
+    from sims.results import write_h5
     from sims.transfer import read_emission
 
     th = np.linspace(0, 90, 31)

@@ -22,13 +22,13 @@ WRITERS = textwrap.dedent("""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sims.hdf5io import ResultWriteError, save_figure, write_h5, write_text
+    from sims.results import ResultWriteError, save_figure, write_h5, write_text
     out = sys.argv[1]
     big = np.random.default_rng(0).random(200000)
     fig = plt.figure()
     plt.imshow(big.reshape(400, 500))
     for name, write in (("h5", lambda: write_h5(out + "/sub/a.h5", {"x": big}, units={"x": "1"})),
-                        ("text", lambda: write_text(out + "/sub/a.json", "x" * 200000)),
+                        ("text", lambda: write_text(out + "/sub/a.json", '"' + "x" * 200000 + '"')),
                         ("figure", lambda: save_figure(fig, out + "/sub/a.png"))):
         try:
             write()

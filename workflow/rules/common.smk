@@ -3,6 +3,9 @@ import json
 import os
 import sys
 
+# The workflow runs the sims package of its own checkout (install.sh also installs it with
+# `pip install -e .`, but that may point at another clone): this process and, through
+# PYTHONPATH, every entry script import sims from workflow.basedir.
 sys.path.insert(0, workflow.basedir)
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [workflow.basedir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]

@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 ENV = dict(os.environ)  # as started: no MPI singleton variables for the mpirun children
 
-from sims import benchmarks as B  # noqa: E402
-from sims.hdf5io import write_text  # noqa: E402
+from sims import benchmarks as B
+from sims.results import write_text
 
 
 def child(dims, cells, steps, ranks, bind="none"):

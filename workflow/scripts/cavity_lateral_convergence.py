@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims import cavity as C  # noqa: E402
-from sims import cavity_study as S  # noqa: E402
-from sims.hdf5io import Timer, provenance, write_text  # noqa: E402
+from sims import cavity as C
+from sims import cavity_study as S
+from sims.results import Timer, provenance, write_text
 
 
 def main(argv=None):

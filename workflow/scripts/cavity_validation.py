@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims import cavity as C  # noqa: E402
-from sims import cavity_study as S  # noqa: E402
-from sims.hdf5io import Timer, provenance, save_figure, write_h5, write_text  # noqa: E402
+from sims import cavity as C
+from sims import cavity_study as S
+from sims.results import Timer, provenance, save_figure, write_h5, write_text
 
 
 def run(stack: str, settings: dict, h5: str, fig: str, md: str, bench_path: str) -> dict:

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def run(settings: dict, led: str, parts: list, h5_path: str, fig_path: str, cost_path: str) -> None:
     from sims import cavity as C
     from sims import emission as E
-    from sims.hdf5io import provenance, read_h5, save_figure, write_h5, write_text
+    from sims.results import provenance, read_h5, save_figure, write_h5, write_text
     from sims.materials import lorentz_fit
 
     em = settings["emission"]

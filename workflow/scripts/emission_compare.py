@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 KEYS = ("extraction_fraction", "extraction_fraction_other_side", "absorbed_fraction", "guided_fraction",
         "extraction_fraction_air", "fwhm_deg", "fwhm_air_deg", "cone_fraction_10deg", "cone_fraction_20deg",
@@ -27,7 +24,7 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sims.hdf5io import read_h5, save_figure, write_text
+    from sims.results import read_h5, save_figure, write_text
 
     fig, axes = plt.subplots(1, 2, subplot_kw={"projection": "polar"}, figsize=(11, 5))
     rows = []

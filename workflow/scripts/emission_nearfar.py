@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 C_UM_PER_FS = 0.299792458
 
@@ -33,7 +30,7 @@ def get_comm():
 def run(settings: dict, led: str, h5_path: str, fig_path: str) -> None:
     from sims import emission as E
     from sims import emission_nearfar as N
-    from sims.hdf5io import Timer, provenance, save_figure, write_h5
+    from sims.results import Timer, provenance, save_figure, write_h5
     from sims.materials import refractive_index
     from sims.stack import build_stack
 

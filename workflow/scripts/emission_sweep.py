@@ -7,17 +7,14 @@ Usage: python workflow/scripts/emission_sweep.py --settings '<json>' --led micro
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 def main(argv=None):
     import meep as mp
 
     from sims import emission as E
-    from sims.hdf5io import provenance, write_h5
+    from sims.results import provenance, write_h5
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--settings", required=True, help="JSON of the step's sub-config")

@@ -3,14 +3,11 @@
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims.finite_crystal_2d import finite_crystal_transmission, trim_mirrors  # noqa: E402
-from sims.hdf5io import Timer, provenance, write_h5  # noqa: E402
-from sims.stack import build_stack  # noqa: E402
+from sims.finite_crystal_2d import finite_crystal_transmission, trim_mirrors
+from sims.results import Timer, provenance, write_h5
+from sims.stack import build_stack
 
 
 def main(argv=None):

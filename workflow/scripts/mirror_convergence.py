@@ -2,13 +2,10 @@
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims.hdf5io import provenance, write_text  # noqa: E402
-from sims.mirror_spectra import convergence_markdown, mirror_settings, resolution_convergence  # noqa: E402
+from sims.results import provenance, write_text
+from sims.mirror_spectra import convergence_markdown, mirror_settings, resolution_convergence
 
 
 def main(argv=None):

@@ -3,12 +3,9 @@
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims.mirror_spectra import mirror_spectra  # noqa: E402
+from sims.mirror_spectra import mirror_spectra
 
 
 def main(argv=None):

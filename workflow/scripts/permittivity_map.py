@@ -2,13 +2,10 @@
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims.hdf5io import Timer, provenance, save_figure, write_h5  # noqa: E402
-from sims.permittivity_map import permittivity_maps, plot_permittivity  # noqa: E402
+from sims.results import Timer, provenance, save_figure, write_h5
+from sims.permittivity_map import permittivity_maps, plot_permittivity
 
 
 def main(argv=None):

@@ -7,16 +7,13 @@ FDTD check. With absorption_method meep the default rule runs these points itsel
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims.hdf5io import Timer, provenance, read_h5, write_h5  # noqa: E402
-from sims.pump_absorption import meep_check  # noqa: E402
-from sims.stack import build_stack  # noqa: E402
+from sims.results import Timer, provenance, read_h5, write_h5
+from sims.pump_absorption import meep_check
+from sims.stack import build_stack
 
 
 def main(argv=None):

@@ -10,9 +10,8 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sims.summary import format_value  # noqa: E402
+from sims.summary import format_value
 
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
 

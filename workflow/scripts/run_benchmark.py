@@ -22,8 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from sims.hdf5io import write_text  # noqa: E402
-from sims.run_profile import profile_markdown, run_profile  # noqa: E402
+from sims.results import write_text
+from sims.run_profile import profile_markdown, run_profile
 
 
 def snakemake(clone: Path, args: list) -> tuple[float, str, float]:

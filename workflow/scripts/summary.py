@@ -3,16 +3,13 @@ headline table (at most 12 rows: the two devices side by side) the README and re
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import h5py  # noqa: E402
+import h5py
 
-from sims.summary import Entry, build_summary, write_summary  # noqa: E402
-from sims.hdf5io import write_text  # noqa: E402
-from sims.hdf5io import software_versions  # noqa: E402
+from sims.summary import Entry, build_summary, write_summary
+from sims.results import write_text
+from sims.results import software_versions
 
 DEVS = ("dual_cavity", "single_cavity")
 

@@ -9,14 +9,11 @@ readings; and the gain-model anchor, the one that responds to Q and confinement)
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims.hdf5io import provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
+from sims.results import provenance, read_h5, save_figure, write_h5, write_text
 
 DEVICES = ("dual_cavity", "single_cavity")
 READINGS = ("spot", "crystal_mean")

@@ -4,18 +4,16 @@ curves and the tornado -> HDF5 + figures (EQE fit, J_th vs distance, L-J, tornad
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
-from sims.led_efficiency import photon_energy_ev  # noqa: E402
-from sims.rate_equations import output_power_w_per_cm2, photon_lifetime_s, steady_state  # noqa: E402
-from sims.stack import build_stack  # noqa: E402
-from sims.threshold import (DEVICES, E_CHARGE, MODE_KEYS, absorbed_fraction_normal, assumed,  # noqa: E402
+from sims.results import Timer, provenance, read_h5, save_figure, write_h5, write_text
+from sims.led_efficiency import photon_energy_ev
+from sims.rate_equations import output_power_w_per_cm2, photon_lifetime_s, steady_state
+from sims.stack import build_stack
+from sims.threshold import (DEVICES, E_CHARGE, MODE_KEYS, absorbed_fraction_normal, assumed,
                             carrier_threshold, device_ratio, exit_to_air, led_rolloff, led_scale, measured,
                             photon_energy_absorbed_ev, q_for, recombination_coefficients, threshold_study)
 

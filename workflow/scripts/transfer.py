@@ -6,18 +6,15 @@ power against distance, energy balance, LED-area study, and the sweep benchmark 
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
+import h5py
+import numpy as np
 
-from sims.hdf5io import Timer, provenance, read_h5, save_figure, write_h5, write_text  # noqa: E402
-from sims.materials import material_from_config, refractive_index  # noqa: E402
-from sims.config import ConfigError  # noqa: E402
-from sims.transfer import read_emission, read_emission_spectral, transfer_device  # noqa: E402
+from sims.results import Timer, provenance, read_h5, save_figure, write_h5, write_text
+from sims.materials import material_from_config, refractive_index
+from sims.config import ConfigError
+from sims.transfer import read_emission, read_emission_spectral, transfer_device
 
 
 DEVICE_TITLE = {"microcavity": "dual cavity: microcavity PeLED / NOA81 gap / microcavity II",

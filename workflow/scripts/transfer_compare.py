@@ -7,14 +7,11 @@ exitance (threshold.measured.max_exitance_*).
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims.hdf5io import provenance, read_h5, save_figure, write_h5  # noqa: E402
+from sims.results import provenance, read_h5, save_figure, write_h5
 
 
 def main(argv=None):

@@ -7,16 +7,13 @@ and radiometric models run on rank 0.
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims import transfer_fullwave as tf  # noqa: E402
-from sims.hdf5io import provenance, save_figure, write_h5, write_text  # noqa: E402
+from sims import transfer_fullwave as tf
+from sims.results import provenance, save_figure, write_h5, write_text
 
 
 def main(argv=None):

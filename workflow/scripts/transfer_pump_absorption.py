@@ -6,17 +6,14 @@ by transfer.absorption_method gives the table the transfer step uses -> HDF5 + f
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims.hdf5io import Timer, provenance, save_figure, write_h5  # noqa: E402
-from sims.pump_absorption import (absorption_tmm, absorption_tmm_spectral, extend_to_grazing,  # noqa: E402
-                                  meep_check)  # noqa: E402
-from sims.stack import build_stack  # noqa: E402
+from sims.results import Timer, provenance, save_figure, write_h5
+from sims.pump_absorption import (absorption_tmm, absorption_tmm_spectral, extend_to_grazing,
+                                  meep_check)
+from sims.stack import build_stack
 
 
 def led_stack_config(s: dict, name: str) -> dict:
@@ -108,7 +105,7 @@ def main(argv=None):
     stack = build_stack(s, t["absorber_stack"])
     thickness_nm = s["layers"][t["absorber_layer"]]["thickness_nm"]
     if args.modes:
-        from sims.hdf5io import read_h5 as _read
+        from sims.results import read_h5 as _read
 
         thickness_nm = float(np.real(_read(args.modes)[0]["gain_layer_thickness_nm"]))
         stack = stack.with_thickness(t["absorber_layer"], thickness_nm / 1e3)

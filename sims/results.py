@@ -1,4 +1,14 @@
-"""HDF5 results with units and provenance, written atomically.
+"""The one schema of result files: HDF5 with units, flags and provenance, written atomically.
+
+Schema (every writer and reader goes through this module):
+- a dataset is a numpy array; its ``units`` attribute names the unit ("1" dimensionless);
+- a value that may be missing is a :class:`Flagged` array: the dataset holds the value where
+  its flag is ``ok`` and 0 elsewhere, and a companion uint8 dataset ``<name>_flag`` holds the
+  flag of each entry (``ok``, ``not_reached``, ``failed``, ``infinite``; codes in
+  :data:`FLAG_CODES`, also stored as its ``codes`` attribute). No magic numbers (-1, 1e30)
+  stand for "not reached" or "failed"; NaN and Inf are never written.
+- text results (JSON, TSV, CSV, Markdown) are written by :func:`write_text`, which refuses
+  NaN and Inf in them too; a missing value in JSON is ``null`` with a ``status`` beside it.
 
 Every result file is written to ``<name>.tmp-<pid>`` beside its target, every dataset is
 checked for NaN/Inf over its whole extent, and only then is the file renamed into place
@@ -16,7 +26,9 @@ import json
 import os
 import platform
 import subprocess
+import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +46,62 @@ class ResultWriteError(OSError):
     Raised by every writer of this module with the target path and the system's reason; the
     temporary file is removed first, so nothing half-written is left behind.
     """
+
+
+FLAG_CODES = {"ok": 0, "not_reached": 1, "failed": 2, "infinite": 3}
+FLAG_SUFFIX = "_flag"
+
+
+@dataclass
+class Flagged:
+    """Values with a flag per entry (see the module schema).
+
+    ``values`` is meaningful where ``flags == FLAG_CODES["ok"]``; :meth:`as_float` gives the
+    in-memory convention of the physics code: +inf where ``infinite`` (e.g. the absorption Q
+    of a lossless stack), NaN where ``not_reached`` or ``failed``.
+    """
+
+    values: np.ndarray
+    flags: np.ndarray
+    reason: str = ""
+
+    def __post_init__(self):
+        self.values = np.asarray(self.values, dtype=float)
+        self.flags = np.broadcast_to(np.asarray(self.flags, dtype=np.uint8), self.values.shape).copy()
+        bad = set(np.unique(self.flags).tolist()) - set(FLAG_CODES.values())
+        if bad:
+            raise ValueError(f"unknown flag codes {sorted(bad)} (known: {FLAG_CODES})")
+
+    @classmethod
+    def from_float(cls, x, nan: str = "failed", inf: str = "infinite", reason: str = "") -> "Flagged":
+        """Flag the non-finite entries of ``x``: NaN -> ``nan``, +-Inf -> ``inf`` (flag names)."""
+        x = np.asarray(x, dtype=float)
+        flags = np.where(np.isnan(x), FLAG_CODES[nan], np.where(np.isinf(x), FLAG_CODES[inf], FLAG_CODES["ok"]))
+        return cls(np.where(np.isfinite(x), x, 0.0), flags, reason)
+
+    def ok(self) -> np.ndarray:
+        return self.flags == FLAG_CODES["ok"]
+
+    def as_float(self) -> np.ndarray:
+        out = np.where(self.ok(), self.values, np.nan)
+        return np.where(self.flags == FLAG_CODES["infinite"], np.inf, out)
+
+    def status(self) -> str | np.ndarray:
+        """Flag names (a str for a scalar)."""
+        names = {v: k for k, v in FLAG_CODES.items()}
+        out = np.vectorize(names.__getitem__, otypes=[object])(self.flags)
+        return str(out.item()) if out.ndim == 0 else out
+
+
+def json_value(x) -> dict:
+    """A scalar for a JSON result: {'value': float or None, 'status': flag name}."""
+    if isinstance(x, Flagged):
+        f = x.as_float()
+        return {"value": float(f) if x.ok().all() else None, "status": x.status()}
+    x = float(x)
+    if np.isfinite(x):
+        return {"value": x, "status": "ok"}
+    return {"value": None, "status": "infinite" if np.isinf(x) else "failed"}
 
 
 def settings_hash(settings: dict) -> str:
@@ -124,8 +192,28 @@ def atomic_path(path: str | Path):
                 tmp.unlink()
 
 
+_NONFINITE_TOKEN = re.compile(r"(?<![A-Za-z_])[-+]?(nan|inf|infinity)(?![A-Za-z_])", re.IGNORECASE)
+
+
+def check_finite_text(path: str | Path, text: str) -> None:
+    """Refuse NaN/Inf in a text result: JSON must parse without them; TSV/CSV/Markdown cells
+    must not be the tokens nan, inf, infinity (any case, signed)."""
+    path = Path(path)
+    if path.suffix == ".json":
+        def _refuse(token):
+            raise NonFiniteResult(f"{path.name}: holds {token}; nothing was written")
+        json.loads(text, parse_constant=_refuse)
+        return
+    if path.suffix in (".tsv", ".csv", ".md", ".txt"):
+        for cell in re.split(r"[\t,|\n]", text):
+            if _NONFINITE_TOKEN.fullmatch(cell.strip()):
+                raise NonFiniteResult(f"{path.name}: holds the value {cell.strip()!r}; nothing was written")
+
+
 def write_text(path: str | Path, text: str) -> Path:
-    """Write a text result (JSON, TSV, Markdown) atomically; ResultWriteError on failure."""
+    """Write a text result (JSON, TSV, CSV, Markdown) atomically after :func:`check_finite_text`;
+    NonFiniteResult on NaN/Inf, ResultWriteError on failure."""
+    check_finite_text(path, text)
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return Path(path)
@@ -147,9 +235,19 @@ def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
     """
     import h5py
 
+    units = dict(units or {})
+    plain = {}
+    for name, val in datasets.items():
+        if isinstance(val, Flagged):
+            plain[name] = val.values * val.ok()
+            plain[name + FLAG_SUFFIX] = val.flags
+            units.setdefault(name + FLAG_SUFFIX, "flag")
+        else:
+            plain[name] = val
+    flagged = {n for n, v in datasets.items() if isinstance(v, Flagged)}
+    datasets = plain
     for name, val in datasets.items():
         check_finite(name, val)
-    units = units or {}
     # The file is built in memory and written with plain file I/O: HDF5's own write path
     # fails on a full disk with a RuntimeError and can crash the interpreter on close.
     buf = io.BytesIO()
@@ -161,6 +259,10 @@ def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
             ds = fh.create_dataset(name, data=arr)
             if name in units:
                 ds.attrs["units"] = units[name]
+            if name in flagged:
+                ds.attrs["flag_dataset"] = name + FLAG_SUFFIX
+            if name.endswith(FLAG_SUFFIX) and name[: -len(FLAG_SUFFIX)] in flagged:
+                ds.attrs["codes"] = json.dumps(FLAG_CODES)
         for gname, gattrs in (groups or {}).items():
             grp = fh.require_group(gname)
             for k, v in gattrs.items():
@@ -173,13 +275,23 @@ def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
 
 
 def read_h5(path: str | Path) -> tuple[dict, dict]:
-    """(datasets, root attributes) of a result file, datasets as numpy arrays."""
+    """(datasets, root attributes) of a result file: datasets as numpy arrays, flagged ones as
+    :class:`Flagged` (their ``_flag`` companions folded in)."""
     import h5py
 
-    data, attrs = {}, {}
+    data, attrs, flag_of = {}, {}, {}
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            data[name] = obj[()]
+            if "flag_dataset" in obj.attrs:
+                flag_of[name] = str(obj.attrs["flag_dataset"])
+
     with h5py.File(path, "r") as fh:
-        fh.visititems(lambda name, obj: data.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        fh.visititems(visit)
         attrs = dict(fh.attrs)
+    for name, flag_name in flag_of.items():
+        data[name] = Flagged(data[name], data.pop(flag_name))
     return data, attrs
 
 
