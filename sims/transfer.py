@@ -85,6 +85,9 @@ def check_transfer(config: dict):
                                     (wl - 1.5 * fw, wl + 1.5 * fw + 1e-6), config)
 
 
+# ---------------------------------------------------------------------------------------
+# the devices as built: distance, substrate, bond
+# ---------------------------------------------------------------------------------------
 def device_distance_um(config: dict, led: str) -> float:
     """The coupling distance of each device as built (um): the gap layer's thickness for the dual
     cavity (microcavity LED), devices.standard.distance_um for the single cavity."""

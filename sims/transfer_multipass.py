@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sims.transfer_radiometry import Grids, irradiance_map_passes, irradiance_maps
-from sims.transfer_tables import POLS, AngularTable, fresnel_rt_pol
+from sims.transfer_radiometry import Grids, irradiance_map_passes, irradiance_maps, map_readings
+from sims.transfer_tables import POLS, AngularTable, fresnel_rt_pol, resample_emission
 
 
 def air_gap_effective(theta_glass_deg, n_glass: float, n_air: float, theta_air_deg, ii_air: dict) -> dict:
@@ -195,9 +195,6 @@ def calibration_readings(led: str, bond: str, ab: dict, theta_deg, wavelength_nm
     transfer-matrix reference emission and of each LED-calibration variant with its own LED
     reflectance (``spectral/led/{led}/variants/{name}/R_*``; variants without one are skipped).
     Returns (reference readings, {name: variant readings})."""
-    from sims.transfer_radiometry import map_readings
-    from sims.transfer_tables import resample_emission
-
     th, wl = np.asarray(theta_deg, float), np.asarray(wavelength_nm, float)
     opt = device_optics(led, bond, ab, th)
 
