@@ -286,7 +286,7 @@ def fullwave_check(settings: dict, fdtd: dict, edges: np.ndarray, progress=print
     Returns:
         dict: datasets (HDF5 name -> array; the safe distances as :class:`Flagged`), units
         (name -> unit), scalars (name -> float, list or Flagged: the summary numbers and run
-        statistics), wavelength_nm.
+        statistics; :func:`h5_attributes`, :func:`summary`, :func:`markdown_table` present them).
     """
     fw = settings["transfer_fullwave"]
     d_fd, k_fd, runs = fdtd["distance_um"], fdtd["kernel"], fdtd["runs"]

@@ -1,8 +1,9 @@
 """Full-wave check of the radiometric transfer (issue 6, item 4): the plane-wave line-source
 solver against energy conservation, the project's emission solver and the tmm package; the
 plane-wave solution against the radiometric model where they must agree (homogeneous
-medium, far field); config errors naming the key. No FDTD here (the rule's own check is the
-FDTD / plane-wave agreement it writes; see README)."""
+medium, far field); config errors naming the key; missing safe distances flagged, not inf;
+one small FDTD run against the plane-wave solution (the rule's own check is the FDTD /
+plane-wave agreement it writes; see README)."""
 
 from __future__ import annotations
 
