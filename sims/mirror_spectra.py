@@ -353,7 +353,7 @@ def spectra_h5_content(result: dict) -> tuple[dict, dict, dict]:
 
     Sweep values at evanescent or near-grazing (f, kx) points, where neither method computed
     anything (``sweep/<pol>/propagating`` False), are :class:`sims.results.Flagged`
-    ``not_reached`` (value 0 and a ``<name>_flag`` dataset), not a fill number.
+    ``not_applicable`` (value 0 and a ``<name>_flag`` dataset), not a fill number.
 
     Args:
         result: :func:`compute_mirror_spectra` output.
@@ -379,16 +379,16 @@ def spectra_h5_content(result: dict) -> tuple[dict, dict, dict]:
                 units[f"angle/{pol}/tmm_exact/{q}"] = "1; (angle, wavelength); transfer matrix at the angle"
             continue
         prop = np.isfinite(result["sweep"][pol]["meep"]["R"])
-        flags = np.where(prop, FLAG_CODES["ok"], FLAG_CODES["not_reached"])
+        flags = np.where(prop, FLAG_CODES["ok"], FLAG_CODES["not_applicable"])
         ds[f"sweep/{pol}/propagating"] = prop
         for meth in ("meep", "tmm"):
             for q in "RTA":
                 ds[f"sweep/{pol}/{meth}/{q}"] = Flagged(np.where(prop, result["sweep"][pol][meth][q], 0.0), flags)
-                units[f"sweep/{pol}/{meth}/{q}"] = "1; (kx, wavelength); flag not_reached where propagating is False"
+                units[f"sweep/{pol}/{meth}/{q}"] = "1; (kx, wavelength); flag not_applicable where propagating is False"
         settle = result["sweep"][pol]["meep"]["settle"]
         ds[f"sweep/{pol}/meep/settle"] = Flagged(np.where(prop, settle, 0.0), flags)
         units[f"sweep/{pol}/meep/settle"] = ("1; max(|dR|, |dT|) over the last 20 % of the run; "
-                                             "flag not_reached where propagating is False")
+                                             "flag not_applicable where propagating is False")
         ds[f"sweep/{pol}/settled"] = prop & (settle <= result["settings"]["settle_tolerance"])
         for meth in ("meep", "tmm", "tmm_exact"):
             for q in "RTA":

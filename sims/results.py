@@ -4,7 +4,7 @@ Schema (every writer and reader goes through this module):
 - a dataset is a numpy array; its ``units`` attribute names the unit ("1" dimensionless);
 - a value that may be missing is a :class:`Flagged` array: the dataset holds the value where
   its flag is ``ok`` and 0 elsewhere, and a companion uint8 dataset ``<name>_flag`` holds the
-  flag of each entry (``ok``, ``not_reached``, ``failed``, ``infinite``; codes in
+  flag of each entry (``ok``, ``not_reached``, ``failed``, ``infinite``, ``not_applicable``; codes in
   :data:`FLAG_CODES`, also stored as its ``codes`` attribute). No magic numbers (-1, 1e30)
   stand for "not reached" or "failed"; NaN and Inf are never written.
 - text results (JSON, TSV, CSV, Markdown) are written by :func:`write_text`, which refuses
@@ -48,7 +48,10 @@ class ResultWriteError(OSError):
     """
 
 
-FLAG_CODES = {"ok": 0, "not_reached": 1, "failed": 2, "infinite": 3}
+# ok; not_reached (a threshold or mode the model does not reach); failed (a computation that
+# produced no value); infinite (+inf, e.g. the absorption Q of a lossless stack); not_applicable
+# (no value exists there, e.g. R of an evanescent incidence)
+FLAG_CODES = {"ok": 0, "not_reached": 1, "failed": 2, "infinite": 3, "not_applicable": 4}
 FLAG_SUFFIX = "_flag"
 
 
