@@ -13,9 +13,11 @@ from conftest import rel_err
 
 from sims.config import ConfigError, validate_config
 from sims.led_efficiency import RollOff, fit_rolloff, photon_energy_ev
+from sims.results import FLAG_CODES, Flagged
 from sims.threshold import (absorbed_irradiance_w_per_cm2, carrier_threshold, current_threshold,
                             material_threshold_gain_per_cm, modal_threshold_gain_per_cm,
-                            recombination_coefficients, threshold_study)
+                            recombination_coefficients)
+from sims.threshold_study import threshold_study
 
 MODE = {"lasing_wavelength_nm": 803.0, "Q_total": 2500.0, "Q_mirror": 2.0e4, "Q_absorption": 2857.0,
         "confinement_energy": 0.3, "group_index": 2.2, "gain_layer_thickness_nm": 180.0, "Q_measured": 780.0}
@@ -162,21 +164,25 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     cfg = copy.deepcopy(config["threshold"])
     tr = {"microcavity": _transfer(0.3, 50.0), "standard": _transfer(1e-6, 350.0)}  # standard: unreachable
     ds, units, attrs = threshold_study(cfg, MODE, tr, A405)
-    assert ds["headline/single_cavity/j_th_a_per_cm2"] == -1.0
+    # a threshold not reached is flagged, never a magic number
+    single = ds["headline/single_cavity/j_th_a_per_cm2"]
+    assert isinstance(single, Flagged) and single.status() == "not_reached" and float(single.values) == 0.0
+    assert "-1" not in units["headline/single_cavity/j_th_a_per_cm2"]
+    f = lambda k: float(ds[k].as_float()) if isinstance(ds[k], Flagged) else float(ds[k])
     # the single cavity is not reached: the ratio is the lower bound J_max / J_th(dual)
     assert bool(ds["headline/ratio_is_lower_bound"])
-    assert ds["headline/single_cavity/exitance_needed_w_per_cm2"] > 28.5
-    jd = float(ds["headline/dual_cavity/j_th_a_per_cm2"])
+    assert f("headline/single_cavity/exitance_needed_w_per_cm2") > 28.5
+    jd = f("headline/dual_cavity/j_th_a_per_cm2")
     assert 0 < jd < 2500
-    assert float(ds["headline/ratio_single_over_dual"]) == pytest.approx(2500.0 / jd)
-    assert jd == float(ds[f"jth/dual_cavity/{cfg['anchor']}/{cfg['pump_reading']}/device"])
+    assert f("headline/ratio_single_over_dual") == pytest.approx(2500.0 / jd)
+    assert jd == f(f"jth/dual_cavity/{cfg['anchor']}/{cfg['pump_reading']}/device")
     # the crystal-mean reading is half the spot ratio here: more current
-    assert float(ds["jth/dual_cavity/optical/crystal_mean/device"]) > jd
+    assert f("jth/dual_cavity/optical/crystal_mean/device") > jd
     # J_th grows with distance along the sweep (the ratio falls)
-    js = ds["jth/dual_cavity/optical/spot/sweep"]
-    assert np.all(np.diff(js[js > 0]) > 0)
+    js = ds["jth/dual_cavity/optical/spot/sweep"].as_float()
+    assert np.all(np.diff(js[np.isfinite(js)]) > 0)
     # variants: a smaller absorbed ratio (single pass) needs more current
-    assert float(ds["variants/dual_cavity/single_pass/j_th_a_per_cm2"]) > jd
+    assert f("variants/dual_cavity/single_pass/j_th_a_per_cm2") > jd
     # ray-tracing power-density ratio at equal LED power
     assert float(ds["ray_tracing/power_density_ratio_dual_over_single"]) == pytest.approx(0.3 / 1e-6)
     path = tmp_path / "threshold.h5"
@@ -184,21 +190,23 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     s = build_summary([Entry("jd", str(path), "headline/dual_cavity/j_th_a_per_cm2", "A/cm^2", "d"),
                        Entry("js", str(path), "jth/single_cavity/optical/spot/device", "A/cm^2", "s"),
                        Entry("q", str(path), "@q_choice", "", "q")])
-    assert s["jd"]["value"] == jd
+    assert s["jd"]["value"] == jd and s["jd"]["status"] == "ok"
     assert s["js"]["value"] is None and "not reached" in s["js"]["statement"]
+    assert s["js"]["status"] == "not_reached"
     assert s["q"]["value"] == cfg["q_choice"]
     json.dumps(s)
     # tornado: every choice and assumed input, both devices, low/high
     rows = json.loads(attrs["tornado_rows"])
-    tab = ds["tornado/j_th_a_per_cm2"]
+    tab = ds["tornado/j_th_a_per_cm2"].as_float()
     assert tab.shape == (len(rows), 2, 2) and len(rows) == 8 + len(cfg["assumed"])
     app = ds["tornado/applicable"]
+    assert np.array_equal(app, ds["tornado/j_th_a_per_cm2"].flags != FLAG_CODES["failed"])
     i = [k for k, r in enumerate(rows) if r.startswith("bond")][0]
     assert not app[i, 0].any() and app[i, 1].all(), "the bond exists only for the single cavity"
     i = [k for k, r in enumerate(rows) if r.startswith("multipass")][0]
-    assert tab[i, 0, 0] == float(ds["variants/dual_cavity/single_pass/j_th_a_per_cm2"])
+    assert tab[i, 0, 0] == f("variants/dual_cavity/single_pass/j_th_a_per_cm2")
     # sensitivity: value column of each anchor is that anchor's dual-cavity J_th
-    sens = ds["sensitivity/j_th_a_per_cm2"]
+    sens = ds["sensitivity/j_th_a_per_cm2"].as_float()
     assert sens.shape == (len(cfg["assumed"]), 3, 3)
     assert np.allclose(sens[:, 0, 1], jd)
 
