@@ -316,3 +316,62 @@ def test_jth_increases_with_distance_for_both_devices(config):
             assert reached.size >= 2, (led, rd, j)
             assert np.all(np.diff(reached) > 0), (led, rd, j)
             assert np.all(j[:reached.size] > 0), "once not reached, farther is not reached either"
+
+
+def test_summary_reads_flags_and_plain_values(tmp_path):
+    """Missing values come from the flag datasets of the schema (never a -1 check); plain arrays
+    and Flagged ones are read alike."""
+    from sims.results import write_h5
+    from sims.summary import Entry, build_summary, format_entry
+
+    path = tmp_path / "m.h5"
+    write_h5(path, {"Q_absorption": Flagged.from_float(np.inf), "Q_total": np.array(375.0),
+                    "j": Flagged.from_float(np.array([12.5, np.nan]), nan="not_reached"), "minus": np.array(-1.0)})
+    e = lambda name, ds, index=None: Entry(name, str(path), ds, "1", name, index)
+    s = build_summary([e("qa", "Q_absorption"), e("qt", "Q_total"), e("j0", "j", 0), e("j1", "j", 1),
+                       e("minus", "minus"), e("gone", "no_such_dataset")])
+    assert s["qa"]["value"] is None and s["qa"]["status"] == "infinite" and format_entry(s["qa"]) == "infinite"
+    assert s["qt"]["value"] == 375.0 and s["qt"]["status"] == "ok"
+    assert s["j0"]["value"] == 12.5 and s["j0"]["status"] == "ok"
+    assert s["j1"]["value"] is None and s["j1"]["status"] == "not_reached" and format_entry(s["j1"]) == "not reached"
+    assert s["minus"]["value"] == -1.0 and s["minus"]["status"] == "ok", "a plain -1 is a number, not a flag"
+    assert s["gone"]["value"] is None and s["gone"]["status"] == "failed"
+    json.dumps(s)
+
+
+def test_flagged_inputs_are_read_like_plain_ones(config):
+    """Other steps may store Q_absorption ("infinite") and the exit/air power ratio as Flagged."""
+    from sims.threshold import check_mode, exit_to_air, mode_scalars
+
+    data = {k: np.array(v) for k, v in MODE.items()}
+    data["Q_absorption"] = Flagged.from_float(np.inf)
+    mode = mode_scalars(data, {"mode_choice": "nearest"})
+    assert mode["Q_absorption"] == math.inf and mode["Q_total"] == MODE["Q_total"]
+    check_mode(mode)
+    cfg = copy.deepcopy(config["threshold"])
+    assert carrier_threshold(cfg, mode) == carrier_threshold(cfg, MODE)
+    t = _transfer(0.3, 50.0)
+    plain = exit_to_air(t, cfg)
+    t["exit_to_air_power_ratio"] = Flagged(np.array(1.2), 0)
+    assert exit_to_air(t, cfg) == plain == 1.2
+    t["exit_to_air_power_ratio"] = Flagged(np.array(0.0), FLAG_CODES["failed"])
+    if cfg["eqe_measured_in"] == "air":
+        with pytest.raises(ConfigError, match="eqe_measured_in"):
+            exit_to_air(t, cfg)
+
+
+def test_light_current_crosses_threshold_at_the_headline_flux(config):
+    from sims.light_current import light_current
+
+    cfg = copy.deepcopy(config["threshold"])
+    tr = {"microcavity": _transfer(0.3, 50.0), "standard": _transfer(0.02, 350.0)}
+    ds, _, _ = threshold_study(cfg, MODE, tr, A405)
+    flux_th = float(ds[f"pump/{cfg['anchor']}/absorbed_photon_flux_per_cm2_s"].as_float())
+    li, units = light_current(cfg, MODE, tr, flux_th)
+    assert set(units) == set(li)
+    J = li["li/current_density_a_per_cm2"]
+    out = li["li/dual_cavity/output_w_per_cm2"]
+    assert np.all(np.diff(out) > 0), "more current, more light"
+    jd = float(ds["headline/dual_cavity/j_th_a_per_cm2"].as_float())
+    above, below = out[J > 1.5 * jd], out[J < jd / 1.5]
+    assert above.min() > 100 * below.max(), "the output jumps across the headline threshold"
