@@ -147,9 +147,11 @@ def headline_rows(paths: dict, anchor: str, reading: str) -> list:
             rows.append((f"J_th, {an} anchor, {rd} reading{star}", "A/cm^2",
                          per_dev(f"j_th_{an}_{rd}", f"jth/{{dev}}/{an}/{rd}/device", "A/cm^2",
                                  f"LED current density at threshold, {an} anchor, {rd} reading, at the device's own distance")))
-    with h5py.File(th, "r") as fh:
+    with h5py.File(th, "r") as fh:  # measured values as the threshold step took them from config.yaml
         bound = bool(fh["headline/ratio_is_lower_bound"][()])
         m_max = {d: float(fh[f"devices/{d}/max_exitance_measured_w_per_cm2"][()]) for d in DEVS}
+    with h5py.File(m1, "r") as fh:  # the measured mode the cavity step calibrated to (config.yaml)
+        target_nm = float(fh.attrs["calibration_target_nm"])
     rows.append(("J_th single / dual cavity (headline)" + (": lower bound J_max / J_th(dual), the single cavity "
                                                           "is not reached" if bound else ""), "1",
                  {"value": Entry("j_th_ratio_single_over_dual", th, "headline/ratio_single_over_dual", "1",
@@ -179,7 +181,7 @@ def headline_rows(paths: dict, anchor: str, reading: str) -> list:
                  {"as_given": Entry("microcavity_I_mode_as_given_nm", m1, "calibration/wavelength_as_given_nm", "nm",
                                     "microcavity I normal-incidence mode with the configured layers (transfer matrix)"),
                   "calibrated": Entry("microcavity_I_mode_calibrated_nm", m1, "calibration/wavelength_after_nm", "nm",
-                                      "after calibrating the chosen layer to the measured ~680 nm")}))
+                                      f"after calibrating the chosen layer to the measured ~{target_nm:g} nm")}))
     return rows
 
 
