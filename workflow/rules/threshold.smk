@@ -48,7 +48,10 @@ rule summary:
         modes_i=lambda w: f"results/cavity/{config['emission']['leds']['microcavity']['stack']}/modes.h5",
         modes=expand("results/cavity/{stack}/modes.h5", stack=CAVITY_STACKS),
         emission=expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS),
-        mirrors=expand("results/mirrors/{mirror}/metrics.json", mirror=list(config["mirror_spectra"]["mirrors"])),
+        mirrors=expand(
+            "results/mirrors/{mirror}/metrics.json",
+            mirror=list(config["mirror_spectra"]["mirrors"]),
+        ),
     output:
         json="results/summary.json",
         html=report("results/headline_table.html", caption="../report/headline_table.rst", category="Threshold"),
