@@ -24,7 +24,8 @@ UNREACHABLE_STATEMENT = ("threshold not reached: the LED cannot deliver the pump
                          "density up to the measured maximum (threshold.measured.max_current_density_a_per_cm2)")
 STATEMENTS = {"not_reached": UNREACHABLE_STATEMENT,
               "failed": "no value: the result file does not hold it or the step could not compute it",
-              "infinite": "infinite: no finite value exists (e.g. a lossless stack, or no pump that suffices)"}
+              "infinite": "infinite: no finite value exists (e.g. a lossless stack, or no pump that suffices)",
+              "not_applicable": "not applicable: no such value exists for this case"}
 FLAG_NAMES = {v: k for k, v in FLAG_CODES.items()}
 DEVS = ("dual_cavity", "single_cavity")
 HEADLINE_WHY = ("The lasing mode forms where the pump is strongest: threshold is local (carrier diffusion length "

@@ -9,7 +9,7 @@ and attributes; the entry script writes them through ``sims.results``.
 Missing values follow the schema of ``sims.results``: a threshold that no current up to J_max
 reaches is a :class:`~sims.results.Flagged` entry ``not_reached``; an LED exitance or photon flux
 that no finite pump gives is ``infinite``; a tornado cell whose alternative does not exist for a
-device, or a sensitivity end the config checks reject, is ``failed``.
+device, or a sensitivity end the config checks reject, is ``not_applicable``.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def tornado(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[list[str], Fla
     """J_th of each device under each alternative choice and at each assumed input's range ends.
 
     Returns (row labels, Flagged [row, device, (low, high)] in A/cm^2: ``not_reached`` where the
-    threshold is not reached, ``failed`` where the alternative does not exist for the device or the
-    config checks reject the range end); the headline values are in ``headline``.
+    threshold is not reached, ``not_applicable`` where the alternative does not exist for the device or
+    the config checks reject the range end); the headline values are in ``headline``.
     """
     labels, rows, fail = [], [], []
     for name, label, kw in choice_alternatives(cfg, tr):
@@ -122,12 +122,12 @@ def tornado(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[list[str], Fla
         labels.append(f"{key}: {a['min']:g} .. {a['max']:g}")
         rows.append(row)
         fail.append(bad)
-    return labels, flag_failed(not_reached(np.array(rows, float)), np.array(fail, bool))
+    return labels, flag_not_applicable(not_reached(np.array(rows, float)), np.array(fail, bool))
 
 
-def flag_failed(x: Flagged, failed) -> Flagged:
-    """``x`` with the entries where ``failed`` is true flagged ``failed``."""
-    return Flagged(x.values, np.where(failed, FLAG_CODES["failed"], x.flags))
+def flag_not_applicable(x: Flagged, where) -> Flagged:
+    """``x`` with the entries where ``where`` is true flagged ``not_applicable``."""
+    return Flagged(x.values, np.where(where, FLAG_CODES["not_applicable"], x.flags))
 
 
 class Datasets:
@@ -260,7 +260,7 @@ def headline_ratio(out: Datasets, cfg: dict) -> None:
 
 def sensitivity(cfg: dict, mode: dict, tr: dict, a405: dict) -> Flagged:
     """One-at-a-time J_th of the dual cavity, [assumed input, anchor, (min, value, max)], A/cm^2
-    (``not_reached``; ``failed`` where the config checks reject the value)."""
+    (``not_reached``; ``not_applicable`` where the config checks reject the value)."""
     names = list(cfg["assumed"])
     sens = np.full((len(names), len(ANCHORS), 3), math.nan)
     fail = np.zeros(sens.shape, bool)
@@ -272,7 +272,7 @@ def sensitivity(cfg: dict, mode: dict, tr: dict, a405: dict) -> Flagged:
                                                    "dual_cavity", anchor=an)
                 except ConfigError:
                     fail[i, ai, ci] = True
-    return flag_failed(not_reached(sens), fail)
+    return flag_not_applicable(not_reached(sens), fail)
 
 
 def threshold_study(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[dict, dict, dict]:
@@ -297,14 +297,14 @@ def threshold_study(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[dict, 
     labels, tab = tornado(cfg, mode, tr, a405)
     out.put("tornado/j_th_a_per_cm2", tab,
             "A/cm^2 [row, device (dual, single), (low, high)]; flag not_reached: threshold not reached below J_max; "
-            "flag failed where tornado/applicable is false")
-    out.ds["tornado/applicable"] = tab.flags != FLAG_CODES["failed"]
+            "flag not_applicable where tornado/applicable is false")
+    out.ds["tornado/applicable"] = tab.flags != FLAG_CODES["not_applicable"]
     out.units["tornado/applicable"] = ("bool: the alternative exists for this device (e.g. the bond only for the "
                                        "single cavity)")
     names = list(cfg["assumed"])
     out.put("sensitivity/j_th_a_per_cm2", sensitivity(cfg, mode, tr, a405),
             "A/cm^2 [parameter, anchor, (min, value, max)], dual cavity; flag not_reached: threshold not reached; "
-            "flag failed: the config checks reject the value")
+            "flag not_applicable: the config checks reject the value")
     for which in ("min", "value", "max"):
         out.put(f"sensitivity/parameter_{which}", np.array([cfg["assumed"][k][which] for k in names]), "config units")
     attrs = {"sensitivity_parameters": json.dumps(names), "anchors": json.dumps(ANCHORS),
@@ -322,7 +322,7 @@ def tornado_markdown(cfg: dict, ds: dict, attrs: dict) -> str:
 
     def fmt(x: Flagged, idx=()) -> str:
         flag = int(x.flags[idx])
-        if flag == FLAG_CODES["failed"]:
+        if flag == FLAG_CODES["not_applicable"]:
             return "n/a"
         return f"{float(x.values[idx]):.0f}" if flag == FLAG_CODES["ok"] else "not reached"
 

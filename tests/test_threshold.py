@@ -200,7 +200,7 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     tab = ds["tornado/j_th_a_per_cm2"].as_float()
     assert tab.shape == (len(rows), 2, 2) and len(rows) == 8 + len(cfg["assumed"])
     app = ds["tornado/applicable"]
-    assert np.array_equal(app, ds["tornado/j_th_a_per_cm2"].flags != FLAG_CODES["failed"])
+    assert np.array_equal(app, ds["tornado/j_th_a_per_cm2"].flags != FLAG_CODES["not_applicable"])
     i = [k for k, r in enumerate(rows) if r.startswith("bond")][0]
     assert not app[i, 0].any() and app[i, 1].all(), "the bond exists only for the single cavity"
     i = [k for k, r in enumerate(rows) if r.startswith("multipass")][0]
