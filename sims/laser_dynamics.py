@@ -198,12 +198,16 @@ def chain_response(f_hz, tau_rc_s: float, tau_led_s: float, laser: CrystalLaser 
     return h * crystal_response(laser, g_pump, f_hz) if laser is not None else h
 
 
-def bandwidth_3db_hz(f_hz, h) -> float:
-    """Highest f of the grid region where |H|^2 >= |H(0)|^2 / 2 (log interpolation at the crossing);
-    NaN if |H| never falls to that level on the grid."""
+def bandwidth_3db_hz(f_hz, h, first_drop: bool = False) -> float:
+    """3-dB bandwidth: the highest grid frequency region with |H|^2 >= |H(0)|^2 / 2 (the usual
+    definition; a relaxation-oscillation peak can extend it), or with ``first_drop`` the first
+    frequency where |H|^2 falls below half. Log interpolation at the crossing; NaN if |H| never
+    falls to that level on the grid."""
     f, p = np.asarray(f_hz, float), np.abs(np.asarray(h)) ** 2 / abs(np.asarray(h)[0]) ** 2
-    above = np.nonzero(p >= 0.5)[0]
-    i = int(above[-1])
+    below = np.nonzero(p < 0.5)[0]
+    if below.size == 0:
+        return math.nan
+    i = int(below[0] - 1) if first_drop else int(np.nonzero(p >= 0.5)[0][-1])
     if i == f.size - 1:
         return math.nan
     lf, lp = np.log(f[i:i + 2]), np.log(p[i:i + 2])
@@ -211,12 +215,14 @@ def bandwidth_3db_hz(f_hz, h) -> float:
 
 
 def stage_bandwidths_hz(f_hz, tau_rc_s: float, tau_led_s: float, laser: CrystalLaser, g_pump: float) -> dict:
-    """3-dB bandwidth of each stage alone and of the chain; ``limiting``: the slowest stage."""
+    """3-dB bandwidth (Hz) of each stage alone and of the chain (``chain``: highest -3 dB point,
+    ``chain_first_drop``: first one); ``limiting``: the stage with the lowest bandwidth."""
     out = {"rc": bandwidth_3db_hz(f_hz, low_pass(f_hz, tau_rc_s)),
            "led": bandwidth_3db_hz(f_hz, low_pass(f_hz, tau_led_s)),
            "crystal": bandwidth_3db_hz(f_hz, crystal_response(laser, g_pump, f_hz)),
-           "chain": bandwidth_3db_hz(f_hz, chain_response(f_hz, tau_rc_s, tau_led_s, laser, g_pump))}
-    stages = {k: v for k, v in out.items() if k != "chain" and math.isfinite(v)}
+           "chain": bandwidth_3db_hz(f_hz, chain_response(f_hz, tau_rc_s, tau_led_s, laser, g_pump)),
+           "chain_first_drop": bandwidth_3db_hz(f_hz, chain_response(f_hz, tau_rc_s, tau_led_s, laser, g_pump), True)}
+    stages = {k: v for k, v in out.items() if k in ("rc", "led", "crystal") and math.isfinite(v)}
     out["limiting"] = min(stages, key=stages.get) if stages else ""
     return out
 
