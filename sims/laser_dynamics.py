@@ -21,8 +21,8 @@ mode is filtered, amplified spontaneous emission: a Lorentzian of FWHM gamma_net
 in wavelength). Above threshold the amplitude is clamped: Schawlow-Townes-Henry
 R_sp / (4 pi S) (1 + alpha_H^2), alpha_H ASSUMED. Across threshold (ASSUMED interpolation,
 exact in both limits): dnu = R_sp / (2 pi S) [(1 - x) + x (1 + alpha_H^2) / 2] with
-x = Gamma v_g g S / (Gamma v_g g S + R_sp) clipped to [0, 1], the stimulated share of the
-mode's photon generation. Technical noise, thermal chirp and the spectrometer resolution are
+x = v_g g S / (v_g g S + R(N)) clipped to [0, 1], the stimulated share of the carrier
+recombination (the degree to which the carriers clamp the amplitude). Technical noise, thermal chirp and the spectrometer resolution are
 not modelled (they set the measured ~0.44 nm above threshold, far above the quantum limit).
 
 Modulation: each stage is linear about its operating point. LED RC: a first-order low-pass of the
@@ -122,8 +122,8 @@ def cold_cavity_linewidth_nm(wavelength_nm: float, q: float) -> float:
 def linewidth_hz(laser: CrystalLaser, n, s) -> np.ndarray:
     """FWHM (Hz) across threshold (module docstring: formula and assumptions)."""
     rsp = laser.r_sp(n)
-    stim = laser.gamma * laser.vg_cm_per_s * laser.gain_per_cm(n) * np.asarray(s, float)
-    x = np.clip(stim / (stim + rsp), 0.0, 1.0)
+    stim = laser.vg_cm_per_s * laser.gain_per_cm(n) * np.asarray(s, float)
+    x = np.clip(stim / (stim + recombination_rate_per_cm3_s(n, laser.coeffs)), 0.0, 1.0)
     return rsp / (2 * np.pi * np.asarray(s, float)) * ((1 - x) + x * (1 + laser.alpha_h ** 2) / 2)
 
 
