@@ -63,11 +63,11 @@ def meep_gaussian_over_mirror(*, waist_um: float = 1.5, wavelength_nm: float = 8
     sx = 2 * (half_width_um + pml_um)
     sy = 2 * pml_um + sub_pad + mirror_t + air_pad
     y_top = -sy / 2 + pml_um + sub_pad + mirror_t       # mirror surface
-    geometry = [mp.Block(size=mp.Vector3(mp.inf, pml_um + sub_pad), center=mp.Vector3(0, -sy / 2 + (pml_um + sub_pad) / 2),
+    geometry = [mp.Block(size=mp.Vector3(mp.inf, pml_um + sub_pad, mp.inf), center=mp.Vector3(0, -sy / 2 + (pml_um + sub_pad) / 2),
                          material=mp.Medium(index=n_substrate))]
     y = y_top
     for n, d in layers_top_down:
-        geometry.append(mp.Block(size=mp.Vector3(mp.inf, d), center=mp.Vector3(0, y - d / 2), material=mp.Medium(index=n)))
+        geometry.append(mp.Block(size=mp.Vector3(mp.inf, d, mp.inf), center=mp.Vector3(0, y - d / 2), material=mp.Medium(index=n)))
         y -= d
     f0 = 1.0 / (wavelength_nm * 1e-3)
     ys = y_top + height_um
@@ -128,7 +128,8 @@ def tmm_dispersion_s(stack, group: str, wavelength0_um: float, angles_deg) -> tu
     return np.asarray(angles_deg, float), np.array(wl), np.array(q)
 
 
-def meep_gaussian_in_cavity(config: dict, *, pairs: int = 3, waist_um: float = 1.0, half_width_um: float = 6.0,
+def meep_gaussian_in_cavity(config: dict, *, pairs: int = 3, wavelength_shift_nm: float = 0.0,
+                            on_meep_resonance: bool = True, waist_um: float = 1.0, half_width_um: float = 6.0,
                             resolution: float = 60.0, pml_um: float = 1.0, n2f_gap_um: float = 0.3,
                             far_radius_um: float = 1000.0, theta_deg=np.linspace(-70, 70, 281),
                             decay_threshold: float = 1e-6) -> dict:
@@ -144,20 +145,27 @@ def meep_gaussian_in_cavity(config: dict, *, pairs: int = 3, waist_um: float = 1
     t0 = time.perf_counter()
     st = trimmed_cavity(config, pairs)
     m0 = C.nearest_mode(C.find_modes(st, "crystal", (0.70, 0.95), "table", 2000), 0.803)
-    lam0_nm = m0.wavelength_um * 1e3
+    lam0_nm = m0.wavelength_um * 1e3 + wavelength_shift_nm
     disp = tmm_dispersion_s(st, "crystal", m0.wavelength_um, np.arange(0, 76, 5.0))
     mp.verbosity(0)
     pad = 0.5
     sx, sy = 2 * (half_width_um + pml_um), 2 * (pml_um + pad) + st.thickness_um
     z0 = -sy / 2 + pml_um + pad                         # bottom of the stack
-    geom = [mp.Block(size=mp.Vector3(mp.inf, pml_um + pad), center=mp.Vector3(0, z0 - (pml_um + pad) / 2),
+    geom = [mp.Block(size=mp.Vector3(mp.inf, pml_um + pad, mp.inf), center=mp.Vector3(0, z0 - (pml_um + pad) / 2),
                      material=mp.Medium(index=st.below.n))]
     zb = st.interfaces_um
     for l, a, b in zip(st.layers, zb[:-1], zb[1:]):
-        geom.append(mp.Block(size=mp.Vector3(mp.inf, b - a), center=mp.Vector3(0, z0 + (a + b) / 2),
+        geom.append(mp.Block(size=mp.Vector3(mp.inf, b - a, mp.inf), center=mp.Vector3(0, z0 + (a + b) / 2),
                              material=mp.Medium(index=l.material.n)))
     c0, c1 = st.group_span_um("crystal")
-    f0 = 1.0 / m0.wavelength_um
+    lam_meep_nm = lam0_nm
+    if on_meep_resonance:  # same detuning from Meep's own (grid-shifted) resonance: 1D Harminv, same grid
+        from sims.cavity_modes import harminv_modes
+
+        h = harminv_modes(st, "crystal", (0.9 * m0.wavelength_um, 1.1 * m0.wavelength_um), resolution=resolution,
+                          pml_um=pml_um, wavelength_ref_um=m0.wavelength_um)
+        lam_meep_nm = 1e3 / h.freq[h.nearest(1.0 / m0.wavelength_um)] + wavelength_shift_nm
+    f0 = 1e3 / lam_meep_nm
     src = [mp.Source(mp.GaussianSource(f0, fwidth=0.2 * f0), component=mp.Ez, center=mp.Vector3(0, z0 + (c0 + c1) / 2),
                      size=mp.Vector3(2 * half_width_um, 0), amp_func=lambda p: math.exp(-(p.x / waist_um) ** 2))]
     sim = mp.Simulation(cell_size=mp.Vector3(sx, sy), geometry=geom, boundary_layers=[mp.PML(pml_um)],
@@ -175,9 +183,38 @@ def meep_gaussian_in_cavity(config: dict, *, pairs: int = 3, waist_um: float = 1
     element = far_field_1d(x, np.exp(-(x / waist_um) ** 2), lam0_nm, th, obliquity=False)
     filt = angular_filter(th, lam0_nm, *disp)
     model = element * filt / np.max(element * filt)
+    exact = plane_wave_pattern(st, "crystal", lam0_nm, x, np.exp(-(x / waist_um) ** 2), th)
     core = np.abs(th) <= fwhm_deg(th, model)
-    return {"theta_deg": th, "meep": meep_p, "model": model, "element": element, "filter": filt,
-            "wavelength_nm": lam0_nm, "q_tmm": m0.Q, "fwhm_meep_deg": fwhm_deg(th, meep_p),
+    return {"theta_deg": th, "meep": meep_p, "model": model, "element": element, "filter": filt, "exact": exact,
+            "fwhm_exact_deg": fwhm_deg(th, exact), "max_abs_diff_exact": float(np.max(np.abs(meep_p - exact))),
+            "wavelength_nm": lam0_nm, "wavelength_meep_nm": lam_meep_nm, "q_tmm": m0.Q, "fwhm_meep_deg": fwhm_deg(th, meep_p),
             "fwhm_model_deg": fwhm_deg(th, model), "fwhm_element_deg": fwhm_deg(th, element),
             "fwhm_filter_deg": fwhm_deg(th, filt), "max_abs_diff_core": float(np.max(np.abs(meep_p - model)[core])),
             "max_abs_diff_all": float(np.max(np.abs(meep_p - model))), "seconds": time.perf_counter() - t0}
+
+
+def plane_wave_pattern(stack, group: str, wavelength_nm: float, x_um, profile, theta_deg) -> np.ndarray:
+    """Exact far field (s, lossless constant-index stack) of a line-current sheet J(x) at the centre of
+    layer ``group``, into the ``above`` medium: per plane wave, U = S (1 + r_d) / (1 - r_u r_d) with
+    r_u, r_d the reflections seen from the source plane, S ~ J~ / k_z; transmitted power
+    (1 - |r_u|^2), and the far-field factor cos(theta_out) / cos(theta_in). Normalised to its max."""
+    j = [l.group for l in stack.layers].index(group)
+    lay = stack.layers[j]
+    nc, half = lay.material.n, lay.thickness_um / 2
+    up = [(nc, half)] + [(l.material.n, l.thickness_um) for l in stack.layers[j + 1:]]
+    dn = [(nc, half)] + [(l.material.n, l.thickness_um) for l in stack.layers[:j][::-1]]
+    wl = np.array([wavelength_nm * 1e-3])
+    th = np.asarray(theta_deg, float)
+    n_out = stack.above.n
+
+    def r(layers, n_sub, s):
+        return complex(reflection(nc, [n for n, _ in layers], [d for _, d in layers], n_sub, wl, s_par=s, pol="s")[0])
+
+    fac = []
+    for t in th:
+        s = n_out * math.sin(math.radians(t))
+        ru, rd = r(up, n_out, s), r(dn, stack.below.n, s)
+        fac.append((1 - abs(ru) ** 2) * abs(1 + rd) ** 2 / abs(1 - ru * rd) ** 2
+                   * math.cos(math.radians(t)) / math.sqrt(1 - (s / nc) ** 2))
+    p = far_field_1d(x_um, profile, wavelength_nm, th, n_medium=n_out, obliquity=False) * np.array(fac)
+    return p / p.max()
