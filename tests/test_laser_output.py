@@ -243,3 +243,38 @@ def test_laser_from_the_threshold_config(config):
         las = LD.laser_from_threshold_config(config["threshold"], mode, alpha_h=3.0, n_s_per_cm3=ns)
         assert las.n_th_per_cm3() == pytest.approx(3.9e16, rel=1e-9)   # anchored at the measured N_th
         assert las.q == 780.0
+
+
+# ---------------------------------------------------------------------------------------
+# 2D Meep near-to-far cross-checks (reduced scale, ~1 min of CPU together)
+# ---------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_meep_far_field_of_a_gaussian_above_a_dbr():
+    from sims.far_field_meep import meep_gaussian_over_mirror
+
+    th = np.linspace(-80, 80, 321)
+    r = meep_gaussian_over_mirror(waist_um=0.5, height_um=1.2, resolution=60, theta_deg=th)
+    assert r["max_abs_diff_all"] < 0.03
+    assert r["fwhm_meep_deg"] == pytest.approx(r["fwhm_model_deg"], rel=0.01)
+    # the mirror matters: without its factor the pattern is far off (single lobe, not the +-20 deg pair)
+    x = np.linspace(-6, 6, 1201)
+    bare = FF.far_field_1d(x, FF.gaussian_mode(x, 0.5), LAM, th, obliquity=False)
+    assert np.max(np.abs(bare - r["meep"])) > 0.5
+
+
+@pytest.mark.slow
+def test_meep_far_field_of_a_gaussian_in_microcavity_ii(config):
+    """Diffraction x Lorentzian angular filter against Meep and the exact plane-wave solution, on
+    microcavity II cut to 3 pairs (Q ~ 73), each driven on its own resonance."""
+    from sims.far_field_meep import meep_gaussian_in_cavity
+
+    # divergence comparable to the filter width (1 um source): model ~6 % wide, exact ~2 %
+    r = meep_gaussian_in_cavity(config, pairs=3, waist_um=1.0, resolution=40)
+    assert 1.3 < r["fwhm_filter_deg"] / r["fwhm_element_deg"] < 1.7
+    assert r["fwhm_meep_deg"] == pytest.approx(r["fwhm_exact_deg"], rel=0.04)
+    assert r["fwhm_meep_deg"] == pytest.approx(r["fwhm_model_deg"], rel=0.08)
+    assert r["max_abs_diff_exact"] < 0.03 and r["max_abs_diff_core"] < 0.06
+    # divergence well inside the filter (3 um source, as the real tens-of-um lasing spot): within 1.5 %
+    r = meep_gaussian_in_cavity(config, pairs=3, waist_um=3.0, resolution=40, half_width_um=10.0)
+    assert r["fwhm_meep_deg"] == pytest.approx(r["fwhm_model_deg"], rel=0.015)
+    assert r["max_abs_diff_all"] < 0.01
