@@ -217,3 +217,32 @@ def gain_guided_mode(x_um, d_um2_per_s: float, gain_curvature_per_s_um2: float, 
     u = np.asarray(x_um, float) - center_um
     return {"field": np.exp(-b * u ** 2), "b_per_um2": complex(b), "waist_um": float(1 / math.sqrt(b.real)),
             "diffraction_loss_per_s": float(4 * d_um2_per_s * abs(b.imag))}
+
+
+def lasing_far_field(x_um, net_gain_rate_per_s, wavelength_nm: float, n_eff: float, theta_deg, dispersion=None,
+                     fit_half_width_um: float | None = None) -> dict:
+    """Far field of the lasing lateral mode from a 1D cut of the local net modal gain rate
+    gamma(x) = Gamma v_g g(N(x)) - 1/tau_p (1/s; > 0 where local gain exceeds loss), in the three
+    approximations: ``aperture`` (hard walls at the gamma = 0 contour), ``gaussian`` (real
+    Gaussian, ASSUMED 1/e^2 intensity radius W / (2 sqrt 2), i.e. 1/e^2 diameter = W / sqrt 2),
+    ``gain_guided`` (parabolic fit of gamma about its peak over +-fit_half_width, default half the
+    region). Each pattern x the cavity's angular filter at lambda (``dispersion`` = (angles, lambda nm,
+    Q), or none) -> FWHM (deg). Returns the region, the fits and, per approximation, pattern and FWHM."""
+    x, g = np.asarray(x_um, float), np.asarray(net_gain_rate_per_s, float)
+    lo, hi, width = lasing_region_1d(x, g)
+    th = np.asarray(theta_deg, float)
+    filt = angular_filter(th, wavelength_nm, *dispersion) if dispersion is not None else np.ones(th.size)
+    out = {"region_um": (lo, hi), "width_um": width, "filter": filt}
+    if width <= 0:
+        return out
+    xc = 0.5 * (lo + hi)
+    g0, g2, x0 = parabolic_fit(x, g, fit_half_width_um or width / 2)
+    gg = gain_guided_mode(x, in_plane_diffusion_um2_per_s(wavelength_nm, n_eff), max(g2, 1e-300), x0)
+    out.update({"peak_net_gain_per_s": g0, "gain_curvature_per_s_um2": g2, "gain_guided": gg})
+    modes = {"aperture": hard_aperture_mode(x, width, xc), "gaussian": gaussian_mode(x, width / (2 * math.sqrt(2)), xc),
+             "gain_guided": gg["field"]}
+    for name, e in modes.items():
+        p = far_field_1d(x, e, wavelength_nm, th) * filt
+        out[f"{name}_pattern"] = p / p.max()
+        out[f"{name}_fwhm_deg"] = fwhm_deg(th, out[f"{name}_pattern"])
+    return out

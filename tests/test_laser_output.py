@@ -12,6 +12,7 @@ import pytest
 
 from sims import far_field as FF
 from sims import laser_dynamics as LD
+from sims import laser_modulation as LM
 from sims.led_capacitance import (EPS0_F_PER_M, DielectricLayer, capacitance_f, capacitance_per_area_f_per_cm2,
                                   led_dielectric_layers, rc_bandwidth_hz, rc_time_s)
 from sims.threshold import recombination_coefficients
@@ -162,14 +163,14 @@ def test_rc_limited_bandwidth_with_fast_carriers(config, area_mm2):
     f = np.geomspace(1e6, 1e13, 3000)
     g = 3 * LD.threshold_pump_per_cm3_s(fast)
     for tau_led in (1e-15, 0.0):
-        bw = LD.bandwidth_3db_hz(f, LD.chain_response(f, rc_time_s(c, r), tau_led, fast, g))
+        bw = LM.bandwidth_3db_hz(f, LM.chain_response(f, rc_time_s(c, r), tau_led, fast, g))
         assert bw == pytest.approx(1 / (2 * math.pi * r * c), rel=2e-3)
     assert rc_bandwidth_hz(c, r) == pytest.approx(1 / (2 * math.pi * r * c), rel=1e-12)
     # the paper's slow parts limit when present: LED 2 ns and the 134.7 ns crystal below threshold
     slow = laser()
-    st = LD.stage_bandwidths_hz(f, rc_time_s(c, r), 2e-9, slow, 0.5 * LD.threshold_pump_per_cm3_s(slow))
+    st = LM.stage_bandwidths_hz(f, rc_time_s(c, r), 2e-9, slow, 0.5 * LD.threshold_pump_per_cm3_s(slow))
     assert st["limiting"] == "crystal" and st["chain"] < 2e6
-    st = LD.stage_bandwidths_hz(f, rc_time_s(c, r), 2e-9, slow, 10 * LD.threshold_pump_per_cm3_s(slow))
+    st = LM.stage_bandwidths_hz(f, rc_time_s(c, r), 2e-9, slow, 10 * LD.threshold_pump_per_cm3_s(slow))
     assert st["limiting"] == "led"
     assert st["chain_first_drop"] == pytest.approx(1 / (2 * math.pi * 2e-9), rel=0.2)
 
@@ -177,9 +178,9 @@ def test_rc_limited_bandwidth_with_fast_carriers(config, area_mm2):
 def test_single_pole_rise_and_fall_of_the_pulse_integration():
     fast = laser(coeffs=recombination_coefficients(3.9e16, 1e-3, 2e-11, 0.0))
     tau = 1e-9
-    r = LD.pulse_response(fast, 3 * LD.threshold_pump_per_cm3_s(fast), 20e-9, tau, 1e-13, n_out=8001)
+    r = LM.pulse_response(fast, 3 * LD.threshold_pump_per_cm3_s(fast), 20e-9, tau, 1e-13, n_out=8001)
     for key in ("rc", "led"):
-        rf = LD.rise_fall_s(r["t_s"], r[key], 20e-9)
+        rf = LM.rise_fall_s(r["t_s"], r[key], 20e-9)
         assert rf["rise_s"] == pytest.approx(math.log(9) * tau, rel=0.01)
         assert rf["fall_s"] == pytest.approx(math.log(9) * tau, rel=0.01)
 
@@ -278,3 +279,41 @@ def test_meep_far_field_of_a_gaussian_in_microcavity_ii(config):
     r = meep_gaussian_in_cavity(config, pairs=3, waist_um=3.0, resolution=40, half_width_um=10.0)
     assert r["fwhm_meep_deg"] == pytest.approx(r["fwhm_model_deg"], rel=0.015)
     assert r["max_abs_diff_all"] < 0.01
+
+
+def test_lasing_region_and_far_field_from_a_pump_map():
+    """Gaussian pump spot on the crystal -> local net gain (threshold contour) -> lateral mode ->
+    divergence, with the cavity filter; the gain-guided mode's far field is sqrt(2) x its
+    diffraction limit, and every approximation's divergence falls as the spot grows."""
+    las = laser()
+    gth = LD.threshold_pump_per_cm3_s(las)
+    x = np.linspace(-60, 60, 1201)
+    ang = np.arange(0, 61, 10.0)
+    disp = (ang, FF.planar_dispersion_nm(ang, LAM, 2.0), np.full(ang.size, 780.0))
+    th = np.linspace(-20, 20, 801)
+    fw = {}
+    for w_um in (10.0, 20.0):
+        pump = 1.5 * gth * np.exp(-2 * x ** 2 / w_um ** 2)
+        net = LD.net_gain_rate_per_s(las, pump)
+        assert net.max() > 0 > net[0]
+        lo, hi, width = FF.lasing_region_1d(x, net)
+        # the contour is where the pump equals the pump at N_th: 1.5 exp(-2 x^2 / w^2) = 1
+        assert width == pytest.approx(2 * w_um * math.sqrt(math.log(1.5) / 2), rel=2e-3)
+        out = FF.lasing_far_field(x, net, LAM, 2.0, th, disp)
+        for k in ("aperture", "gaussian", "gain_guided"):
+            assert 0 < out[f"{k}_fwhm_deg"] < FF.filter_fwhm_deg_ideal(780.0, 2.0)
+        fw[w_um] = out
+    for k in ("aperture", "gaussian", "gain_guided"):
+        assert fw[20.0][f"{k}_fwhm_deg"] < fw[10.0][f"{k}_fwhm_deg"]
+
+
+def test_measured_linewidths_against_the_model():
+    """1.03 nm just below threshold is lambda / Q_measured (the cold-cavity check); the model reaches
+    it at transparency and 0.44 nm still below threshold; above threshold it is far narrower."""
+    las = laser(n_s_per_cm3=1e16)
+    gth = LD.threshold_pump_per_cm3_s(las)
+    g103, g044 = LD.pump_for_linewidth(las, 1.03), LD.pump_for_linewidth(las, 0.44)
+    assert g103 < g044 < gth
+    ss = LD.steady_state(las, g103)
+    assert float(ss["N_per_cm3"][0]) == pytest.approx(las.n_tr_per_cm3, rel=0.01)   # transparency
+    assert float(LD.light_output(las, 2 * gth)["linewidth_nm"][0]) < 0.01
