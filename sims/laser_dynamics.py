@@ -9,21 +9,22 @@ density S referred to the gain volume), units cm, s:
 
 with tau_p = Q lambda / (2 pi c) (``photon_lifetime_s``; Q the cold-cavity Q WITHOUT the
 crystal's band-tail absorption, as ``threshold.q_choice``), R(N) = k1 N + k2 N^2 + k3 N^3, and
-the three-parameter log gain g(N) = g0 ln((N + N_s) / (N_tr + N_s)) (Coldren et al., eq. 4.?
-family): N_s = 0 is the workflow's g0 ln(N / N_tr) (then ``steady_state`` agrees with
+the three-parameter log gain g(N) = g0 ln((N + N_s) / (N_tr + N_s)) (Coldren et al.,
+ch. 4): N_s = 0 is the workflow's g0 ln(N / N_tr) (then ``steady_state`` agrees with
 ``sims.rate_equations.steady_state``); N_s > 0 (ASSUMED) bounds the unpumped absorption at
 g(0) = -g0 ln(1 + N_tr / N_s).
 
 Linewidth (FWHM, Hz). In steady state the net modal loss rate of the mode is
 gamma_net = 1/tau_p - Gamma v_g g = R_sp / S, R_sp = Gamma beta k2 N^2. Below threshold the
-mode is filtered, amplified spontaneous emission: a Lorentzian of FWHM gamma_net / (2 pi)
-(far below threshold and at transparency g -> 0 the cold-cavity value nu / Q, i.e. lambda / Q
-in wavelength). Above threshold the amplitude is clamped: Schawlow-Townes-Henry
+mode is filtered, amplified spontaneous emission: a Lorentzian of FWHM gamma_net / (2 pi): at
+transparency (g = 0) the cold-cavity value nu / Q, i.e. lambda / Q; far below threshold lambda /
+Q_cold with the unpumped absorption -g(0) added to the loss (= lambda / Q when N_tr = 0). Above threshold the amplitude is clamped: Schawlow-Townes-Henry
 R_sp / (4 pi S) (1 + alpha_H^2), alpha_H ASSUMED. Across threshold (ASSUMED interpolation,
 exact in both limits): dnu = R_sp / (2 pi S) [(1 - x) + x (1 + alpha_H^2) / 2] with
 x = v_g g S / (v_g g S + R(N)) clipped to [0, 1], the stimulated share of the carrier
-recombination (the degree to which the carriers clamp the amplitude). Technical noise, thermal chirp and the spectrometer resolution are
-not modelled (they set the measured ~0.44 nm above threshold, far above the quantum limit).
+recombination (the degree to which the carriers clamp the amplitude). Technical noise, thermal
+chirp and the spectrometer resolution are not modelled: the quantum-limited linewidth above
+threshold is far below the measured ~0.44 nm.
 
 The modulation response of the whole chain is in ``sims.laser_modulation``.
 """
