@@ -20,7 +20,8 @@ mode is filtered, amplified spontaneous emission: a Lorentzian of FWHM gamma_net
 transparency (g = 0) the cold-cavity value nu / Q, i.e. lambda / Q; far below threshold lambda /
 Q_cold with the unpumped absorption -g(0) added to the loss (= lambda / Q when N_tr = 0).
 Above threshold the amplitude is clamped: Schawlow-Townes-Henry R_sp / (4 pi S) (1 + alpha_H^2),
-alpha_H ASSUMED. Across threshold (ASSUMED interpolation, exact in both limits): dnu = R_sp / (2 pi S) [(1 - x) + x (1 + alpha_H^2) / 2] with
+alpha_H ASSUMED. Across threshold (ASSUMED interpolation, exact in both limits):
+dnu = R_sp / (2 pi S) [(1 - x) + x (1 + alpha_H^2) / 2] with
 x = v_g g S / (v_g g S + R(N)) clipped to [0, 1], the stimulated share of the carrier
 recombination (the degree to which the carriers clamp the amplitude). Technical noise, thermal
 chirp and the spectrometer resolution are not modelled: the quantum-limited linewidth above
