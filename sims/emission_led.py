@@ -117,9 +117,7 @@ def led_emission(settings: dict, led: str, part_data: list[dict]) -> dict:
         fdtd_seconds = float(sweep["seconds"].sum())
 
     # transfer-matrix reference: dense kx grid, same positions and frequencies
-    kx_fine = np.linspace(0.0, max(float(em["kx_max_per_um"]), kx[-1]), int(em["tmm_n_kx"]))
-    tm_fine = tmm_sweep(stack, positions, kx_fine, freqs)
-    tab_tmm = T.tables(kx_fine, freqs, T.combine_orientations(tm_fine, w_in, w_v, "tmm"), side, n_exit, theta, em)
+    tab_tmm = T.tmm_tables(su)
     tail_fraction = kx_cutoff_missing_fraction(stack, positions, freqs, em)
 
     datasets, units = {}, dict(T.UNITS)

@@ -256,7 +256,13 @@ def led_tmm_tables(stack_config: dict, led: str, em: dict) -> dict:
     ``stack_config`` is the config the stack is built from as it stands (no calibration is applied
     here: pass a calibrated or modified config); ``em`` the emission section.
     """
-    g = led_geometry(stack_config, led, em)
+    return tmm_tables(led_geometry(stack_config, led, em))
+
+
+def tmm_tables(g: dict) -> dict:
+    """Transfer-matrix tables on an LED's :func:`sims.emission.led_geometry` ``g``: dense kx grid
+    (emission.tmm_n_kx points to max(kx_max_per_um, the Meep grid's last kx)), its dipole planes,
+    frequencies and angles."""
     stack, side, n_exit, em = g["stack"], g["side"], g["n_exit"], g["em"]
     positions, freqs, kx, theta = g["positions"], g["freqs"], g["kx"], g["theta"]
     w_in, w_v = em["orientation"]["in_plane"], em["orientation"]["vertical"]
@@ -296,6 +302,7 @@ def variant_tables(config: dict, led: str, emission: dict | None = None) -> dict
 
 
 def target_wavelength_nm(config: dict, stack_name: str) -> float:
+    """The calibration target (nm) of a stack under cavity.calibration."""
     from sims.cavity import calibration_entry
 
     return float(calibration_entry(config, stack_name)["target_wavelength_nm"])
