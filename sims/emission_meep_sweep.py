@@ -225,29 +225,6 @@ def assemble_sweep(results, n_positions: int, n_kx: int, n_freq: int) -> dict:
     return out
 
 
-def meep_sweep(stack, positions_um, kx, em: dict, *, resolution: float, pml_um: float,
-               decay_threshold: float, comm=None) -> dict:
-    """All (position, kx, kind) Meep runs, split over MPI ranks (one serial run per rank at a time).
-
-    Each rank runs its share of the tasks in one process (meep.divide_parallel_processes);
-    results are gathered with mpi4py. Returns :func:`assemble_sweep` of all runs. (The workflow
-    splits the sweep into Snakemake jobs instead: :func:`sweep_tasks` with part/parts.)
-    """
-    import meep as mp
-
-    mp.verbosity(0)
-    size, rank = (comm.Get_size(), comm.Get_rank()) if comm is not None else (1, 0)
-    if size > 1:
-        mp.divide_parallel_processes(size)
-    mine = sweep_tasks(len(positions_um), len(kx), rank, size)
-    results = run_sweep_tasks(stack, positions_um, kx, em, mine, resolution=resolution, pml_um=pml_um,
-                              decay_threshold=decay_threshold)
-    if comm is not None and size > 1:
-        gathered = comm.allgather(results)
-        results = [x for part in gathered for x in part]
-    return assemble_sweep(results, len(positions_um), len(kx), int(em["n_wavelengths"]))
-
-
 def resolution_convergence(stack, em: dict, side: str, n_exit: float, pml_um: float, decay_threshold: float) -> dict:
     """One kx (half the exit light cone at the EL peak), middle dipole plane: the escaped fraction
     of each run kind against resolution (emission.convergence_resolutions_px_per_um), and the
