@@ -13,6 +13,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+TIMING = re.compile(r"seconds|wall|mcups", re.I)
 VOLATILE = re.compile(r"wall|seconds|time_s|mcups|host|git_commit|software|elapsed|cpu_s|date", re.I)
 
 
@@ -50,6 +51,8 @@ def h5_items(path: Path) -> dict:
         items["@"] = attrs_of(fh)
 
         def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and TIMING.search(name.rsplit("/", 1)[-1]):
+                return  # wall times measured per run (e.g. meep/seconds_per_run)
             attrs = attrs_of(obj)
             items[name] = (obj[()] if isinstance(obj, h5py.Dataset) else None, attrs)
 

@@ -152,7 +152,7 @@ def headline_rows(paths: dict, anchor: str, reading: str) -> list:
         bound = bool(fh["headline/ratio_is_lower_bound"][()])
         m_max = {d: float(fh[f"devices/{d}/max_exitance_measured_w_per_cm2"][()]) for d in DEVS}
     with h5py.File(m1, "r") as fh:  # the measured mode the cavity step calibrated to (config.yaml)
-        target_nm = float(fh.attrs["calibration_target_nm"])
+        target_nm = fh.attrs.get("calibration_target_nm")  # absent: the stack is not calibrated
     rows.append(("J_th single / dual cavity (headline)" + (": lower bound J_max / J_th(dual), the single cavity "
                                                           "is not reached" if bound else ""), "1",
                  {"value": Entry("j_th_ratio_single_over_dual", th, "headline/ratio_single_over_dual", "1",
@@ -182,7 +182,8 @@ def headline_rows(paths: dict, anchor: str, reading: str) -> list:
                  {"as_given": Entry("microcavity_I_mode_as_given_nm", m1, "calibration/wavelength_as_given_nm", "nm",
                                     "microcavity I normal-incidence mode with the configured layers (transfer matrix)"),
                   "calibrated": Entry("microcavity_I_mode_calibrated_nm", m1, "calibration/wavelength_after_nm", "nm",
-                                      f"after calibrating the chosen layer to the measured ~{target_nm:g} nm")}))
+                                      (f"after calibrating the chosen layer to the measured ~{float(target_nm):g} nm"
+                                       if target_nm is not None else "no calibration configured (as given)"))}))
     return rows
 
 
