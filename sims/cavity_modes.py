@@ -5,7 +5,8 @@ diagonalisation (Harminv; Mandelshtam & Taylor, J. Chem. Phys. 107, 6756 (1997))
 field ringdown at a point in the same layer gives frequency, Q and amplitude of every
 mode in the band. Independent FDTD check: the Lorentzian linewidth of the stack's power
 transmission (two-run flux normalisation). The mode profile |E(z)|^2 is the DFT of the
-ringdown field at the mode frequency. Transfer-matrix references are in ``sims.cavity``.
+ringdown field at the mode frequency. Transfer-matrix references: ``sims.cavity_round_trip``;
+media: ``sims.cavity_media``; the cell: ``sims.geometry.stack_layout`` (:func:`cavity_layout`).
 
 Units (Meep): length um, frequency 1/um, time um/c. Planar stacks are 1D (cell along z);
 normal incidence (Meep's 1D cells carry Ex, Hy only; angles are done by transfer matrix).

@@ -4,8 +4,9 @@ thickness study, angular dispersion (the default rule cavity_modes); the Meep po
 thickness study and of the dispersion and the convergence table (the validation rule
 cavity_validation, keys ``VALIDATION_KEYS``).
 
-Methods: see ``sims.cavity`` (transfer matrix, round-trip phase condition, penetration
-depths) and ``sims.cavity_modes`` (Meep Harminv, flux spectra). Loss bookkeeping:
+Methods: see ``sims.cavity_round_trip`` (transfer matrix, round-trip phase condition),
+``sims.cavity_confinement`` (penetration depths, confinement) and ``sims.cavity_modes`` (Meep
+Harminv, flux spectra); the finite crystal width: ``sims.cavity_lateral``. Loss bookkeeping:
 1/Q_total = 1/Q_mirror + 1/Q_absorption, with Q_mirror from the run with absorption off
 and Q_total from the run with absorption on. Units: um and 1/um inside, nm in results.
 """
@@ -110,7 +111,7 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
     try:
         pole = C.complex_pole(st, group, m_meep.freq_complex, m_meep.order, kx=0.0, pol="s", wavelength_ref_um=ref,
                               fit_band_um=fband)
-    except C.CavityError:  # a cross-check only: never stops the analysis (stored as -1)
+    except C.CavityError:  # a cross-check only: never stops the analysis (stored flagged failed)
         pole = complex(np.nan, np.nan)
     out = {"stack": stack_name, "gain_group": group, "tmm_table": m_tab, "tmm_meep": m_meep, "tmm_lossless": m_ll,
            "tmm_modes_table": modes_tab, "fit_band_um": fband, "tmm_pole": pole}

@@ -23,7 +23,7 @@ import numpy as np
 
 from sims import cavity as C
 from sims.cavity_lateral import LATERAL_MISSING, LATERAL_UNITS
-from sims.cavity_study import (CONVERGENCE_UNITS, DISPERSION_MISSING, DISPERSION_UNITS, THICKNESS_MEEP_UNITS,
+from sims.cavity_study import (CONFINEMENT_DEFINITION, CONVERGENCE_UNITS, DISPERSION_MISSING, DISPERSION_UNITS, THICKNESS_MEEP_UNITS,
                                THICKNESS_STUDY_MISSING, THICKNESS_STUDY_UNITS)
 from sims.results import Flagged
 
@@ -133,7 +133,7 @@ def mode_datasets(step: dict, spec: dict) -> tuple[dict, dict]:
 def mode_attrs(step: dict, spec: dict) -> dict:
     """Root attributes of modes.h5 beside the provenance."""
     ma, cal, cal_info = step["ma"], step["entry"], step["calibration"]
-    return {"mode_choice": step["mode_choice"], "confinement_definition": _confinement_definition(),
+    return {"mode_choice": step["mode_choice"], "confinement_definition": CONFINEMENT_DEFINITION,
             "Q_measured_source": "paper: linewidth just below threshold "
                                  f"{spec['measured_linewidth_nm']} nm at {spec['measured_wavelength_nm']} nm",
             "fit_errors_json": json.dumps(ma["fit_errors"]), "calibrated_parameter": C.calibration_label(cal),
@@ -142,12 +142,6 @@ def mode_attrs(step: dict, spec: dict) -> dict:
             "calibrated_value": (cal_info["value"] if cal_info else float("nan")),
             "calibrated_value_as_given": (cal_info["value_as_given"] if cal_info else float("nan")),
             "calibrated_units": (cal_info["units"] if cal_info else ""), "loss_model": LOSS_MODEL}
-
-
-def _confinement_definition() -> str:
-    from sims.cavity_study import CONFINEMENT_DEFINITION
-
-    return CONFINEMENT_DEFINITION
 
 
 def validation_datasets(step: dict) -> tuple[dict, dict]:
