@@ -39,6 +39,9 @@ def cavity_layout(stack: Stack, model: str, band_um: tuple, wavelength_ref_um: f
 
 @dataclass
 class HarminvResult:
+    """Harminv modes of one ringdown (in the band, Q > 0), run cost, and the optional mode profile
+    |E(z)|^2 (stack coordinate z, um)."""
+
     freq: np.ndarray        # 1/um
     Q: np.ndarray
     amp: np.ndarray         # |amplitude|
@@ -55,6 +58,7 @@ class HarminvResult:
         return self.cells * self.steps / max(self.wall_s, 1e-9) / 1e6
 
     def nearest(self, freq: float) -> int:
+        """Index of the mode nearest ``freq`` (1/um); CavityError when Harminv found none."""
         if self.freq.size == 0:
             raise CavityError("Harminv found no mode in the band")
         return int(np.argmin(np.abs(self.freq - freq)))
@@ -146,6 +150,8 @@ def harminv_modes(stack: Stack, group: str, band_um: tuple, *, resolution: float
 
 @dataclass
 class SpectrumResult:
+    """Power T and R (flux-normalised) at ``freq`` (1/um), the internal |E|^2 spectrum, run cost."""
+
     freq: np.ndarray
     T: np.ndarray
     R: np.ndarray
