@@ -5,7 +5,8 @@ diagonalisation (Harminv; Mandelshtam & Taylor, J. Chem. Phys. 107, 6756 (1997))
 field ringdown at a point in the same layer gives frequency, Q and amplitude of every
 mode in the band. Independent FDTD check: the Lorentzian linewidth of the stack's power
 transmission (two-run flux normalisation). The mode profile |E(z)|^2 is the DFT of the
-ringdown field at the mode frequency. Transfer-matrix references are in ``sims.cavity``.
+ringdown field at the mode frequency. Transfer-matrix references: ``sims.cavity_round_trip``;
+media: ``sims.cavity_media``; the cell: ``sims.geometry.stack_layout`` (:func:`cavity_layout`).
 
 Units (Meep): length um, frequency 1/um, time um/c. Planar stacks are 1D (cell along z);
 normal incidence (Meep's 1D cells carry Ex, Hy only; angles are done by transfer matrix).
@@ -18,86 +19,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sims.cavity import CavityError, lossless_meep_medium
-from sims.materials import Material, lorentz_fit, meep_medium
+from sims.cavity_media import cavity_medium
+from sims.cavity_round_trip import CavityError
+from sims.geometry import Layout, stack_layout
+from sims.materials import Material
 from sims.stack import Stack
 
 
-def cavity_medium(material: Material, model: str, band_um: tuple, wavelength_ref_um: float):
-    """The Meep medium of a material for a cavity run (see ``sims.cavity.material_index``).
-
-    model "meep": constant -> D-conductivity exact at wavelength_ref_um; library entry as is;
-    tabulated -> Lorentz fit over band_um anchored at wavelength_ref_um. "meep_lossless":
-    :func:`sims.cavity.lossless_meep_medium`.
-    """
-    import meep as mp
-
-    if model == "meep_lossless":
-        return lossless_meep_medium(material, wavelength_ref_um)
-    if material.model != "tabulated":
-        return meep_medium(material, wavelength_ref_um)
-    fit = lorentz_fit(material, tuple(band_um), float(wavelength_ref_um))
-    sus = [mp.LorentzianSusceptibility(frequency=fj, gamma=gj, sigma=sj)
-           for fj, gj, sj in zip(fit.frequency, fit.gamma, fit.sigma) if sj > 0]
-    return mp.Medium(epsilon=fit.eps_inf, E_susceptibilities=sus)
-
-
-@dataclass
-class Cell1D:
-    """A stack in a 1D Meep cell (z axis); s = 0 is the bottom of the first layer."""
-
-    geometry: list
-    length_um: float
-    offset_um: float   # Meep z of s = 0
-    pml_um: float
-    pad_um: float
-    stack: Stack
-
-    def z(self, s_um: float) -> float:
-        return self.offset_um + s_um
-
-
-def cell_1d(stack: Stack, model: str, band_um: tuple, wavelength_ref_um: float,
-            pml_um: float = 1.0, pad_um: float = 0.5, axis: str = "z",
-            finite: tuple | None = None) -> Cell1D:
-    """Blocks of the stack (semi-infinite media run through the PML).
-
-    axis "z": 1D cell. axis "y": 2D cell (x lateral). ``finite`` = (group, width_um, filler
-    Material): that layer is a block of width_um centred on x = 0, the rest of its slab is
-    the filler (2D only).
-    """
-    import meep as mp
-
-    cache: dict = {}
-
-    def med(m):
-        if m.name not in cache:
-            cache[m.name] = cavity_medium(m, model, band_um, wavelength_ref_um)
-        return cache[m.name]
-
-    def block(thick, centre, medium, width=mp.inf):
-        if axis == "z":
-            return mp.Block(size=mp.Vector3(mp.inf, mp.inf, thick), center=mp.Vector3(z=centre), material=medium)
-        return mp.Block(size=mp.Vector3(width, thick, mp.inf), center=mp.Vector3(0, centre), material=medium)
-
-    L = stack.thickness_um + 2 * pad_um + 2 * pml_um
-    off = -L / 2 + pml_um + pad_um
-    zb = off - (pml_um + pad_um) / 2
-    za = off + stack.thickness_um + (pml_um + pad_um) / 2
-    geo = [block(pml_um + pad_um, zb, med(stack.below)), block(pml_um + pad_um, za, med(stack.above))]
-    zi = stack.interfaces_um
-    for i, lay in enumerate(stack.layers):
-        c = off + 0.5 * (zi[i] + zi[i + 1])
-        if finite is not None and lay.group == finite[0]:
-            geo.append(block(lay.thickness_um, c, med(finite[2])))
-            geo.append(block(lay.thickness_um, c, med(lay.material), finite[1]))
-        else:
-            geo.append(block(lay.thickness_um, c, med(lay.material)))
-    return Cell1D(geo, L, off, pml_um, pad_um, stack)
+def cavity_layout(stack: Stack, model: str, band_um: tuple, wavelength_ref_um: float, pml_um: float,
+                  dims: str = "1d", finite: tuple | None = None) -> Layout:
+    """The stack in a Meep cell (``sims.geometry.stack_layout``, 0.5 um pads) with the media of
+    ``model`` (``sims.cavity_media.cavity_medium``). dims "1d": stack along z; "2d": stack along
+    y, x lateral. ``finite`` = (group, width_um, filler Material): that layer is a block of
+    width_um centred on x = 0, the rest of its slab is the filler (2D only)."""
+    groups = {finite[0]: (finite[1], finite[2])} if finite is not None else None
+    return stack_layout(stack, dims, pml_um=pml_um, finite_groups=groups,
+                        medium=lambda m: cavity_medium(m, model, band_um, wavelength_ref_um))
 
 
 @dataclass
 class HarminvResult:
+    """Harminv modes of one ringdown (in the band, Q > 0), run cost, and the optional mode profile
+    |E(z)|^2 (stack coordinate z, um)."""
+
     freq: np.ndarray        # 1/um
     Q: np.ndarray
     amp: np.ndarray         # |amplitude|
@@ -114,12 +58,13 @@ class HarminvResult:
         return self.cells * self.steps / max(self.wall_s, 1e-9) / 1e6
 
     def nearest(self, freq: float) -> int:
+        """Index of the mode nearest ``freq`` (1/um); CavityError when Harminv found none."""
         if self.freq.size == 0:
             raise CavityError("Harminv found no mode in the band")
         return int(np.argmin(np.abs(self.freq - freq)))
 
 
-def _ring_down(sim, h, ringdown: float, resolution: float, cells: int, fmin: float, fmax: float) -> HarminvResult:
+def ring_down(sim, h, ringdown: float, resolution: float, cells: int, fmin: float, fmax: float) -> HarminvResult:
     """Run ``sim`` with Harminv ``h`` for ``ringdown`` after the sources; modes in [fmin, fmax], Q > 0."""
     import meep as mp
 
@@ -173,15 +118,15 @@ def harminv_modes(stack: Stack, group: str, band_um: tuple, *, resolution: float
 
     mp.verbosity(0)
     check_source_inside(stack, group)
-    cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um)
+    cell = cavity_layout(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um)
     s0, s1 = stack.group_span_um(group)
     fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
     fcen, df = 0.5 * (fmin + fmax), fmax - fmin
     if kx:
         raise NotImplementedError("oblique modes: Meep 1D cells carry Ex/Hy only; use a 2D cell")
     comp = mp.Ex  # 1D cells hold Ex, Hy only (normal incidence: s and p coincide)
-    src_z = cell.z(s0 + source_fraction * (s1 - s0))
-    pt = mp.Vector3(z=cell.z(s0 + (1 - 0.8 * source_fraction) * (s1 - s0)))
+    src_z = cell.axis_coord(s0 + source_fraction * (s1 - s0))
+    pt = mp.Vector3(z=cell.axis_coord(s0 + (1 - 0.8 * source_fraction) * (s1 - s0)))
     sim = mp.Simulation(cell_size=mp.Vector3(z=cell.length_um), geometry=cell.geometry,
                         boundary_layers=[mp.PML(pml_um)], resolution=resolution, dimensions=1,
                         sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=comp,
@@ -190,14 +135,14 @@ def harminv_modes(stack: Stack, group: str, band_um: tuple, *, resolution: float
     h.Q_thresh = q_thresh
     dft = None
     if profile_freq is not None:
-        vol = mp.Volume(center=mp.Vector3(z=cell.z(stack.thickness_um / 2)),
-                        size=mp.Vector3(z=stack.thickness_um + 2 * cell.pad_um))
+        vol = mp.Volume(center=mp.Vector3(z=cell.axis_coord(stack.thickness_um / 2)),
+                        size=mp.Vector3(z=stack.thickness_um + 2 * cell.pad_below_um))
         dft = sim.add_dft_fields([comp], [profile_freq], where=vol)
-    res = _ring_down(sim, h, ringdown, resolution, int(round(cell.length_um * resolution)), fmin, fmax)
+    res = ring_down(sim, h, ringdown, resolution, int(round(cell.length_um * resolution)), fmin, fmax)
     if dft is not None:
         e = np.asarray(sim.get_dft_array(dft, comp, 0))
         x, y, z, w = sim.get_array_metadata(dft_cell=dft)
-        res.profile_z_um = np.asarray(z) - cell.offset_um
+        res.profile_z_um = np.asarray(z) - cell.stack_offset
         res.profile_e2 = np.abs(e.ravel()) ** 2
     sim.reset_meep()
     return res
@@ -205,6 +150,8 @@ def harminv_modes(stack: Stack, group: str, band_um: tuple, *, resolution: float
 
 @dataclass
 class SpectrumResult:
+    """Power T and R (flux-normalised) at ``freq`` (1/um), the internal |E|^2 spectrum, run cost."""
+
     freq: np.ndarray
     T: np.ndarray
     R: np.ndarray
@@ -240,16 +187,16 @@ def transmission_spectrum(stack: Stack, freq: np.ndarray, *, resolution: float, 
     import meep as mp
 
     mp.verbosity(0)
-    cell = cell_1d(stack, model, fit_band_um, wavelength_ref_um, pml_um)
+    cell = cavity_layout(stack, model, fit_band_um, wavelength_ref_um, pml_um)
     fmin, fmax = float(np.min(freq)), float(np.max(freq))
     fcen, df = 0.5 * (fmin + fmax), max(fmax - fmin, 1e-3) * 1.5
-    z_src = cell.z(-0.75 * cell.pad_um)
-    z_r = cell.z(-0.4 * cell.pad_um)
-    z_t = cell.z(stack.thickness_um + 0.5 * cell.pad_um)
+    z_src = cell.axis_coord(-0.75 * cell.pad_below_um)
+    z_r = cell.axis_coord(-0.4 * cell.pad_below_um)
+    z_t = cell.axis_coord(stack.thickness_um + 0.5 * cell.pad_below_um)
     if from_above:
-        z_src = cell.z(stack.thickness_um + 0.75 * cell.pad_um)
-        z_r = cell.z(stack.thickness_um + 0.4 * cell.pad_um)
-        z_t = cell.z(-0.5 * cell.pad_um)
+        z_src = cell.axis_coord(stack.thickness_um + 0.75 * cell.pad_below_um)
+        z_r = cell.axis_coord(stack.thickness_um + 0.4 * cell.pad_below_um)
+        z_t = cell.axis_coord(-0.5 * cell.pad_below_um)
     src = [mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ex, center=mp.Vector3(z=z_src))]
     wall, steps = 0.0, 0
     below_med = cavity_medium(stack.above if from_above else stack.below, model, fit_band_um, wavelength_ref_um)
@@ -263,7 +210,7 @@ def transmission_spectrum(stack: Stack, freq: np.ndarray, *, resolution: float, 
         ft = sim.add_flux(fl, mp.FluxRegion(center=mp.Vector3(z=z_t)))
         fi = None
         if internal_s_um is not None:
-            fi = sim.add_dft_fields([mp.Ex], fl, where=mp.Volume(center=mp.Vector3(z=cell.z(internal_s_um)),
+            fi = sim.add_dft_fields([mp.Ex], fl, where=mp.Volume(center=mp.Vector3(z=cell.axis_coord(internal_s_um)),
                                                                  size=mp.Vector3()))
         return sim, fr, ft, fi
 
@@ -303,7 +250,7 @@ def harminv_oblique(stack: Stack, group: str, band_um: tuple, kx: float, pol: st
 
     mp.verbosity(0)
     check_source_inside(stack, group)
-    cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, axis="y")
+    cell = cavity_layout(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, dims="2d")
     s0, s1 = stack.group_span_um(group)
     fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
     fcen, df = 0.5 * (fmin + fmax), fmax - fmin
@@ -313,10 +260,10 @@ def harminv_oblique(stack: Stack, group: str, band_um: tuple, kx: float, pol: st
                         boundary_layers=[mp.PML(pml_um, direction=mp.Y)], resolution=resolution,
                         k_point=mp.Vector3(kx, 0, 0),
                         sources=[mp.Source(mp.GaussianSource(fcen, fwidth=df), component=comp,
-                                           center=mp.Vector3(0, cell.z(s0 + 0.37 * (s1 - s0))))])
-    h = mp.Harminv(comp, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
+                                           center=mp.Vector3(0, cell.axis_coord(s0 + 0.37 * (s1 - s0))))])
+    h = mp.Harminv(comp, mp.Vector3(0, cell.axis_coord(s0 + 0.7 * (s1 - s0))), fcen, df)
     h.Q_thresh = q_thresh
-    res = _ring_down(sim, h, ringdown, resolution, int(round(cell.length_um * resolution)), fmin, fmax)
+    res = ring_down(sim, h, ringdown, resolution, int(round(cell.length_um * resolution)), fmin, fmax)
     sim.reset_meep()
     return res
 
@@ -348,13 +295,13 @@ def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: flo
     check_source_inside(stack, group)
     if source not in ("mode", "point"):
         raise ValueError(f"source must be 'mode' or 'point', got {source!r}")
-    cell = cell_1d(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, axis="y",
-                   finite=(group, width_um, filler))
+    cell = cavity_layout(stack, model, fit_band_um or band_um, wavelength_ref_um, pml_um, dims="2d",
+                         finite=(group, width_um, filler))
     s0, s1 = stack.group_span_um(group)
     fmin, fmax = 1.0 / band_um[1], 1.0 / band_um[0]
     fcen, df = 0.5 * (fmin + fmax), fmax - fmin
     sx = width_um + 2 * lateral_margin_um + 2 * pml_um
-    y_src = cell.z(s0 + 0.37 * (s1 - s0))
+    y_src = cell.axis_coord(s0 + 0.37 * (s1 - s0))
     if source == "mode":
         w = float(width_um)
         src = mp.Source(mp.GaussianSource(fcen, fwidth=df), component=mp.Ez, center=mp.Vector3(0, y_src),
@@ -364,9 +311,9 @@ def harminv_finite_width(stack: Stack, group: str, band_um: tuple, width_um: flo
     sim = mp.Simulation(cell_size=mp.Vector3(sx, cell.length_um), geometry=cell.geometry,
                         boundary_layers=[mp.PML(pml_um)], resolution=resolution,
                         symmetries=[mp.Mirror(mp.X, phase=+1)] if symmetry else [], sources=[src])
-    h = mp.Harminv(mp.Ez, mp.Vector3(0, cell.z(s0 + 0.7 * (s1 - s0))), fcen, df)
+    h = mp.Harminv(mp.Ez, mp.Vector3(0, cell.axis_coord(s0 + 0.7 * (s1 - s0))), fcen, df)
     h.Q_thresh = q_thresh
-    res = _ring_down(sim, h, ringdown, resolution,
+    res = ring_down(sim, h, ringdown, resolution,
                      int(round(sx * resolution)) * int(round(cell.length_um * resolution)), fmin, fmax)
     sim.reset_meep()
     return res

@@ -4,8 +4,9 @@ thickness study, angular dispersion (the default rule cavity_modes); the Meep po
 thickness study and of the dispersion and the convergence table (the validation rule
 cavity_validation, keys ``VALIDATION_KEYS``).
 
-Methods: see ``sims.cavity`` (transfer matrix, round-trip phase condition, penetration
-depths) and ``sims.cavity_modes`` (Meep Harminv, flux spectra). Loss bookkeeping:
+Methods: see ``sims.cavity_round_trip`` (transfer matrix, round-trip phase condition),
+``sims.cavity_confinement`` (penetration depths, confinement) and ``sims.cavity_modes`` (Meep
+Harminv, flux spectra); the finite crystal width: ``sims.cavity_lateral``. Loss bookkeeping:
 1/Q_total = 1/Q_mirror + 1/Q_absorption, with Q_mirror from the run with absorption off
 and Q_total from the run with absorption on. Units: um and 1/um inside, nm in results.
 """
@@ -33,6 +34,24 @@ VALIDATION_KEYS = ("dispersion_meep_angles_deg", "thickness_sweep_meep_points", 
                    "convergence_pml_um")
 
 
+# units of the results of each study (dataset name within its group -> unit) and the datasets that
+# may be missing (NaN in memory; stored as sims.results.Flagged with this flag)
+THICKNESS_STUDY_UNITS = {"thickness_nm": "nm", "all_mode_wavelengths_nm": "nm", "wavelength_nm": "nm",
+                         "Q_total_tmm": "1", "Q_mirror_tmm": "1", "confinement_energy_tmm": "1",
+                         "pump_absorbed_fraction": "1"}
+THICKNESS_STUDY_MISSING = {k: "not_reached" for k in ("all_mode_wavelengths_nm", "wavelength_nm", "Q_total_tmm",
+                                                       "Q_mirror_tmm", "confinement_energy_tmm")}
+THICKNESS_MEEP_UNITS = {"meep_thickness_nm": "nm", "meep_wavelength_nm": "nm", "meep_Q_total": "1",
+                        "meep_tmm_wavelength_nm": "nm", "meep_tmm_Q_total": "1"}
+DISPERSION_UNITS = {"angles_deg": "deg", "wavelength_s_nm": "nm", "Q_s": "1", "wavelength_p_nm": "nm", "Q_p": "1",
+                    "n_above": "1", "meep_pol_is_p": "1", "meep_angle_nominal_deg": "deg", "meep_angle_deg": "deg",
+                    "meep_wavelength_nm": "nm", "meep_Q": "1", "meep_tmm_wavelength_nm": "nm", "meep_tmm_Q": "1",
+                    "meep_tmm_resonance_wavelength_nm": "nm", "meep_tmm_resonance_Q": "1", "meep_kx_per_um": "1/um"}
+DISPERSION_MISSING = {k: "not_reached" for k in ("wavelength_s_nm", "Q_s", "wavelength_p_nm", "Q_p")}
+CONVERGENCE_UNITS = {"resolution_px_per_um": "px/um", "pml_um": "um", "wavelength_nm": "nm", "Q_total": "1",
+                     "tmm_wavelength_nm": "nm", "tmm_Q_total": "1"}
+
+
 def tmm_mode_nearest(config: dict, stack_name: str, target_um: float) -> C.TMMMode:
     """The transfer-matrix mode (table data, normal incidence) nearest ``target_um``: the mode that
     mode_analysis analyses (its ``tmm_table``) and that the dispersion follows from normal incidence."""
@@ -51,12 +70,15 @@ def modal_group_index(mode: C.TMMMode, penetration: dict) -> float:
     return mode.tau_rt / (2 * penetration["L_eff_um"])
 
 
-def _fit_band(wl_um: float, Q: float, data_um: tuple) -> tuple:
+def fit_band_um(wl_um: float, Q: float, data_um: tuple) -> tuple:
+    """Band (um) of the Lorentz fit and of the narrow Harminv run around a mode: +-max(4%, 4/Q),
+    clipped to the range of the optical data."""
     w = max(0.04, 4.0 / max(Q, 1.0))
     return (max(wl_um * (1 - w), data_um[0]), min(wl_um * (1 + w), data_um[1]))
 
 
-def _data_range(stack) -> tuple:
+def data_range_um(stack) -> tuple:
+    """(min, max) wavelength (um) where every material of the stack has data."""
     lo = max(m.range_um[0] for m in stack.materials().values())
     hi = min(m.range_um[1] for m in stack.materials().values())
     return lo, hi
@@ -80,7 +102,7 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
         raise C.CavityError(f"no cavity mode of {stack_name!r} in {band[0]*1e3:g}-{band[1]*1e3:g} nm")
     m_tab = C.nearest_mode(modes_tab, target_um)
     ref = m_tab.wavelength_um
-    fband = _fit_band(ref, m_tab.Q, _data_range(st))
+    fband = fit_band_um(ref, m_tab.Q, data_range_um(st))
     # transfer matrix on Meep's own media, lossy and lossless
     m_meep = C.nearest_mode(C.find_modes(st, group, fband, "meep", wavelength_ref_um=ref, fit_band_um=fband), ref)
     lossless_all = [m for m in C.find_modes(st, group, band, "meep_lossless", wavelength_ref_um=ref) if m.rho_abs > 0.5]
@@ -89,7 +111,7 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
     try:
         pole = C.complex_pole(st, group, m_meep.freq_complex, m_meep.order, kx=0.0, pol="s", wavelength_ref_um=ref,
                               fit_band_um=fband)
-    except C.CavityError:  # a cross-check only: never stops the analysis (stored as -1)
+    except C.CavityError:  # a cross-check only: never stops the analysis (stored flagged failed)
         pole = complex(np.nan, np.nan)
     out = {"stack": stack_name, "gain_group": group, "tmm_table": m_tab, "tmm_meep": m_meep, "tmm_lossless": m_ll,
            "tmm_modes_table": modes_tab, "fit_band_um": fband, "tmm_pole": pole}
@@ -99,13 +121,13 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
                          profile_freq=(1.0 / m_meep.wavelength_um) if profile else None)
     bench.append({"run": f"harminv absorption on, {resolution:g} px/um", "wall_s": h_on.wall_s,
                   "steps": h_on.steps, "cells": h_on.cells, "mcups": h_on.mcups})
-    i_on = _match(h_on, m_meep, "absorption on", stack_name)
+    i_on = match_harminv(h_on, m_meep, "absorption on", stack_name)
     # absorption off, whole band: every mode of the band
     h_off = harminv_modes(st, group, band, resolution=resolution, pml_um=pml_um, model="meep_lossless",
                           wavelength_ref_um=ref, ringdown=ringdown)
     bench.append({"run": f"harminv absorption off, {resolution:g} px/um", "wall_s": h_off.wall_s,
                   "steps": h_off.steps, "cells": h_off.cells, "mcups": h_off.mcups})
-    i_off = _match(h_off, m_ll, "absorption off", stack_name)
+    i_off = match_harminv(h_off, m_ll, "absorption off", stack_name)
     Q_tot, Q_mir = float(h_on.Q[i_on]), float(h_off.Q[i_off])
     inv_abs = 1.0 / Q_tot - 1.0 / Q_mir
     Q_abs = 1.0 / inv_abs if inv_abs > 0 else np.inf
@@ -163,7 +185,7 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
                confinement_tmm=conf_tmm, penetration=pen, gain_thickness_um=d_a,
                confinement_longitudinal=conf["standing_wave_enhancement"] * d_a / pen["L_eff_um"],
                group_index=modal_group_index(m_tab, pen),
-               material_group_index=_material_group_index(st, group, ref))
+               material_group_index=material_group_index(st, group, ref))
     # Lorentz-fit error at the mode of every tabulated material
     fits = {}
     from sims.materials import lorentz_fit, refractive_index
@@ -179,7 +201,7 @@ def mode_analysis(config: dict, stack_name: str, *, resolution: float, pml_um: f
     return out
 
 
-def _match(h, mode, label: str, stack_name: str) -> int:
+def match_harminv(h, mode, label: str, stack_name: str) -> int:
     """Index of the Harminv mode that is the transfer-matrix mode (within 3 linewidths or 0.3%)."""
     f = 1.0 / mode.wavelength_um
     if h.freq.size == 0:
@@ -194,7 +216,9 @@ def _match(h, mode, label: str, stack_name: str) -> int:
     return i
 
 
-def _material_group_index(stack, group, wl_um):
+def material_group_index(stack, group, wl_um):
+    """Group index n - lambda dn/dlambda of the gain material at wl_um (table data, central
+    difference with h = 2 nm)."""
     mat = [l.material for l in stack.layers if l.group == group][0]
     from sims.materials import refractive_index
 
@@ -212,7 +236,7 @@ def thickness_study(config: dict, stack_name: str, thicknesses_nm, target_um: fl
     group = spec["gain_group"]
     band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
     base = build_stack(config, stack_name)
-    j = C._group_index(base, group)
+    j = C.group_layer_index(base, group)
     tk = np.asarray(thicknesses_nm, float)
     all_wl = np.full((tk.size, 12), np.nan)
     wl, Q, Qm, conf, pump = (np.full(tk.size, np.nan) for _ in range(5))
@@ -260,7 +284,7 @@ def thickness_meep(config: dict, stack_name: str, thicknesses_nm, target_um: flo
         if not ms:
             continue
         m = C.nearest_mode(ms, target_um)
-        fb = _fit_band(m.wavelength_um, m.Q, _data_range(st))
+        fb = fit_band_um(m.wavelength_um, m.Q, data_range_um(st))
         h = harminv_modes(st, group, fb, resolution=resolution, pml_um=pml_um, model="meep",
                           wavelength_ref_um=m.wavelength_um, fit_band_um=fb, ringdown=ringdown)
         if bench is not None:
@@ -283,7 +307,7 @@ def dispersion(config: dict, stack_name: str, angles_deg, start_um: float, meep_
     st = build_stack(config, stack_name)
     n_out = float(st.above.n if st.above.model == "constant" else np.real(st.index_profile(start_um)[-1]))
     band = (spec["wavelength_min_nm"] / 1e3 * 0.9, spec["wavelength_max_nm"] / 1e3)
-    lo_data = _data_range(st)[0]
+    lo_data = data_range_um(st)[0]
     band = (max(band[0], lo_data), band[1])
     ang = np.asarray(angles_deg, float)
     res = {}
@@ -300,11 +324,11 @@ def dispersion(config: dict, stack_name: str, angles_deg, start_um: float, meep_
     out = {"angles_deg": ang, "wavelength_s_nm": res["s"][0], "Q_s": res["s"][1],
            "wavelength_p_nm": res["p"][0], "Q_p": res["p"][1], "n_above": n_out}
     if meep_angles:
-        out.update(_dispersion_meep(st, group, band, n_out, start_um, meep_angles, resolution, pml_um, ringdown, bench))
+        out.update(dispersion_meep(st, group, band, n_out, start_um, meep_angles, resolution, pml_um, ringdown, bench))
     return out
 
 
-def _dispersion_meep(st, group, band, n_out, start_um, angles, resolution, pml_um, ringdown, bench):
+def dispersion_meep(st, group, band, n_out, start_um, angles, resolution, pml_um, ringdown, bench):
     """Meep check of the dispersion at a few angles: 2D Bloch cell at kx = n_out sin(theta) / lambda_TMM.
     Reference (meep_tmm_*): the transfer-matrix complex pole at the same fixed kx on Meep's media
     (sims.cavity.complex_pole), the quantity Harminv measures. Also kept (meep_tmm_resonance_*): the
@@ -320,7 +344,7 @@ def _dispersion_meep(st, group, band, n_out, start_um, angles, resolution, pml_u
             if not ms:
                 continue
             m = C.nearest_mode(ms, start_um)
-            fb = _fit_band(m.wavelength_um, m.Q, _data_range(st))
+            fb = fit_band_um(m.wavelength_um, m.Q, data_range_um(st))
             kx = s_par / m.wavelength_um
             h = harminv_oblique(st, group, fb, kx, pol, resolution=resolution, pml_um=pml_um, model="meep",
                                 wavelength_ref_um=m.wavelength_um, fit_band_um=fb, ringdown=ringdown)
@@ -358,7 +382,7 @@ def convergence(config: dict, stack_name: str, target_um: float, resolutions, pm
     st = build_stack(config, stack_name)
     band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
     m = C.nearest_mode([x for x in C.find_modes(st, group, band, "table") if x.rho_abs > 0.5], target_um)
-    fb = _fit_band(m.wavelength_um, m.Q, _data_range(st))
+    fb = fit_band_um(m.wavelength_um, m.Q, data_range_um(st))
     mm = C.nearest_mode(C.find_modes(st, group, fb, "meep", wavelength_ref_um=m.wavelength_um, fit_band_um=fb),
                         m.wavelength_um)
     rows = []
@@ -378,71 +402,67 @@ def convergence(config: dict, stack_name: str, target_um: float, resolutions, pm
             "tmm_wavelength_nm": mm.wavelength_um * 1e3, "tmm_Q_total": mm.Q}
 
 
-def lateral_study(config: dict, stack_name: str, target_um: float, widths_um, filler_name: str, *,
-                  resolution: float, pml_um: float, margin_um: float, ringdown: float, absorption: bool,
-                  bench: list | None = None, source: str = "mode") -> dict:
-    """Q and wavelength of the mode nearest ``target_um`` against the lateral width of the gain
-    layer (2D FDTD, sims.cavity_modes.harminv_finite_width; ``source`` "mode": the fundamental
-    lateral mode excited by a cos(pi x / W) line source), with the 1D value at the same
-    resolution and media as the reference the 2D values must approach (from the blue side:
-    lateral confinement raises the frequency by about (lambda / (2 n W))^2 / 2)."""
-    from sims.cavity_modes import harminv_finite_width
-    from sims.materials import materials_from_config
-
-    spec = config["cavity"]["stacks"][stack_name]
-    group = spec["gain_group"]
-    st = build_stack(config, stack_name)
-    band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
-    m = C.nearest_mode([x for x in C.find_modes(st, group, band, "table") if x.rho_abs > 0.5], target_um)
-    fb = _fit_band(m.wavelength_um, m.Q, _data_range(st))
-    model = "meep" if absorption else "meep_lossless"
-    filler = materials_from_config(config)[filler_name]
-    h1 = harminv_modes(st, group, fb, resolution=resolution, pml_um=pml_um, model=model,
-                       wavelength_ref_um=m.wavelength_um, fit_band_um=fb, ringdown=ringdown)
-    if bench is not None:
-        bench.append({"run": f"1D reference {resolution:g} px/um", "wall_s": h1.wall_s, "steps": h1.steps,
-                      "cells": h1.cells, "mcups": h1.mcups})
-    i1 = h1.nearest(1.0 / m.wavelength_um)
-    f1, Q1 = float(h1.freq[i1]), float(h1.Q[i1])
-    wl, Q = [], []
-    for w in widths_um:
-        h = harminv_finite_width(st, group, fb, float(w), filler, resolution=resolution, pml_um=pml_um,
-                                 lateral_margin_um=margin_um, model=model, wavelength_ref_um=m.wavelength_um,
-                                 fit_band_um=fb, ringdown=ringdown, source=source)
-        if bench is not None:
-            bench.append({"run": f"2D width {w:g} um, {resolution:g} px/um, absorption {'on' if absorption else 'off'}",
-                          "wall_s": h.wall_s, "steps": h.steps, "cells": h.cells, "mcups": h.mcups})
-        if h.freq.size == 0:
-            wl.append(np.nan)
-            Q.append(np.nan)
-            continue
-        # the fundamental lateral mode (the one the cos source excites): the strongest mode within 3% of
-        # the 1D frequency
-        ok = np.abs(h.freq - f1) < 0.03 * f1
-        if not np.any(ok):
-            wl.append(np.nan)
-            Q.append(np.nan)
-            continue
-        j = np.flatnonzero(ok)[np.argmax(h.amp[ok])]
-        wl.append(1e3 / h.freq[j])
-        Q.append(float(h.Q[j]))
-    return {"width_um": np.asarray(widths_um, float), "wavelength_nm": np.array(wl), "Q": np.array(Q),
-            "wavelength_1d_nm": 1e3 / f1, "Q_1d": Q1, "resolution_px_per_um": float(resolution)}
+# the former private names, still imported by sims.benchmarks (another area): use the public ones
+_fit_band, _data_range = fit_band_um, data_range_um
 
 
-def lateral_convergence(config: dict, stack_name: str, target_um: float, width_um: float, filler_name: str, *,
-                        resolutions, pmls, pml0_um: float, resolution0: float, margin_um: float, ringdown: float,
-                        bench: list | None = None) -> dict:
-    """Convergence of the finite-width 2D run (absorption on, fundamental lateral mode) at one width:
-    against resolution (at PML ``pml0_um``) and PML thickness (at ``resolution0``), each row with the
-    1D reference at the same resolution and PML."""
-    rows = []
-    combos = [(float(r), float(pml0_um)) for r in resolutions]
-    combos += [(float(resolution0), float(p)) for p in pmls if (float(resolution0), float(p)) not in combos]
-    for r, p in combos:
-        d = lateral_study(config, stack_name, target_um, [width_um], filler_name, resolution=r, pml_um=p,
-                          margin_um=margin_um, ringdown=ringdown, absorption=True, bench=bench)
-        rows.append((r, p, float(d["wavelength_nm"][0]), float(d["Q"][0]), d["wavelength_1d_nm"], d["Q_1d"]))
-    a = np.array(rows, float)
-    return {"width_um": float(width_um), "resolution_px_per_um": a[:, 0], "pml_um": a[:, 1],
-            "wavelength_nm": a[:, 2], "Q": a[:, 3], "wavelength_1d_nm": a[:, 4], "Q_1d": a[:, 5]}
+def cavity_step(config: dict, stack_name: str) -> dict:
+    """The default rule cavity_modes for one stack: the mode chain of :func:`mode_analysis` on the
+    working (calibrated) config; when calibrated, the as-given mode by Meep too (absorption on and
+    off, runs labelled "as given: " in ``bench``); the transfer-matrix thickness study (stacks with
+    ``thickness_sweep``) and dispersion. Returns dict ma, as_given (TMM mode of the stack as
+    configured), as_given_meep, thick, disp, mode_choice, calibration, entry, bench."""
+    cav, sim = config["cavity"], config["simulation"]
+    spec = cav["stacks"][stack_name]
+    bench: list = []
+    as_given_modes = C.cavity_modes_tmm(config, stack_name)
+    if not as_given_modes:
+        raise C.CavityError(f"no cavity mode of {stack_name!r} in its band")
+    as_given = C.nearest_mode(as_given_modes, spec["target_wavelength_nm"] / 1e3)
+    wc = C.working_config(config, stack_name)
+    work, target = wc["config"], wc["target_um"]
+    res1d, pml = float(sim["resolution_1d_px_per_um"]), float(sim["pml_um"])
+    ma = mode_analysis(work, stack_name, resolution=res1d, pml_um=pml, ringdown=cav["ringdown_time"],
+                       target_um=target, spectrum_resolution=cav["spectrum_resolution_px_per_um"],
+                       spectrum_decay=cav["spectrum_decay_threshold"],
+                       spectrum_linewidths=cav["spectrum_linewidths"], bench=bench)
+    as_given_meep = None
+    if wc["calibration"] is not None:
+        n_runs = len(bench)
+        as_given_meep = mode_analysis(config, stack_name, resolution=res1d, pml_um=pml, ringdown=cav["ringdown_time"],
+                                      target_um=as_given.wavelength_um, spectrum=False, profile=False, bench=bench)
+        for b in bench[n_runs:]:
+            b["run"] = f"as given: {b['run']}"
+    thick = None
+    if spec.get("thickness_sweep"):
+        sw = cav["thickness_sweep_nm"]
+        thick = thickness_study(work, stack_name, np.linspace(sw["min"], sw["max"], sw["n"]), target,
+                                cav["pump_wavelength_nm"] / 1e3)
+    disp = dispersion(work, stack_name, cav["angles_deg"], ma["tmm_table"].wavelength_um)
+    return {"ma": ma, "as_given": as_given, "as_given_meep": as_given_meep, "thick": thick, "disp": disp,
+            "mode_choice": wc["mode_choice"], "calibration": wc["calibration"], "entry": wc["entry"], "bench": bench}
+
+
+def validation_step(config: dict, stack_name: str) -> dict:
+    """The validation rule cavity_validation for one stack: Meep points of the thickness study
+    (stacks with ``thickness_sweep`` and thickness_sweep_meep_points > 0), the dispersion with its
+    Meep 2D-Bloch points, the convergence table; on the working config, recomputed here (reads
+    nothing of modes.h5). Returns dict thick, disp, conv, mode_choice, entry, bench."""
+    cav, sim = config["cavity"], config["simulation"]
+    spec = cav["stacks"][stack_name]
+    bench: list = []
+    wc = C.working_config(config, stack_name)
+    work, target = wc["config"], wc["target_um"]
+    res1d, pml, ring = float(sim["resolution_1d_px_per_um"]), float(sim["pml_um"]), cav["ringdown_time"]
+    start = tmm_mode_nearest(work, stack_name, target).wavelength_um
+    thick = None
+    if spec.get("thickness_sweep") and cav["thickness_sweep_meep_points"] > 0:
+        sw = cav["thickness_sweep_nm"]
+        thick = thickness_meep(work, stack_name, np.linspace(sw["min"], sw["max"], sw["n"]), target,
+                               cav["thickness_sweep_meep_points"], res1d, pml, ring, bench)
+    disp = dispersion(work, stack_name, cav["angles_deg"], start, cav["dispersion_meep_angles_deg"], res1d, pml,
+                      ring, bench)
+    conv = convergence(work, stack_name, target, cav["convergence_resolutions_px_per_um"], cav["convergence_pml_um"],
+                       ring, bench)
+    return {"thick": thick, "disp": disp, "conv": conv, "mode_choice": wc["mode_choice"], "entry": wc["entry"],
+            "bench": bench}

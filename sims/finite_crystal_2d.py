@@ -20,6 +20,10 @@ import numpy as np
 from sims.geometry import stack_layout
 from sims.stack import Stack
 
+# units of the datasets of :func:`finite_crystal_transmission` (transmission.h5)
+TRANSMISSION_UNITS = {"wavelength_um": "um", "flux": "arb. (same source in every run)", "x_um": "um",
+                      "e2_crystal": "arb."}
+
 
 def trim_mirrors(stack: Stack, pairs: int, cavity_group: str) -> Stack:
     """The stack with every mirror cut to the ``pairs`` pairs nearest ``cavity_group``.

@@ -40,6 +40,8 @@ class Layout:
     length_um: float     # cell length along the stack axis (PML included)
     lateral_um: float    # cell size across (0 in 1D; radius in cyl)
     media: dict = field(default_factory=dict)
+    pad_below_um: float = 0.5  # medium below kept between the PML and the stack
+    pad_above_um: float = 0.5  # medium above kept between the stack and the PML
 
     def axis_coord(self, s_um: float) -> float:
         return self.stack_offset + s_um
@@ -87,7 +89,7 @@ def stack_layout(stack: Stack, dims: str = "1d", *, pml_um: float = 1.0, pad_bel
                  pad_above_um: float = 0.5, lateral_um: float = 0.0, lateral_pml_um: float = 0.0,
                  finite_groups: dict | None = None, wavelength_ref_um: float = 0.68,
                  band_um: tuple | None = None, lossless: bool = False,
-                 lossless_groups: tuple = ()) -> Layout:
+                 lossless_groups: tuple = (), medium=None) -> Layout:
     """Place a stack in a Meep cell.
 
     Args:
@@ -104,6 +106,9 @@ def stack_layout(stack: Stack, dims: str = "1d", *, pml_um: float = 1.0, pad_bel
         band_um: simulation band (Lorentz fit range of tabulated media).
         lossless: every medium lossless (Re n at wavelength_ref_um).
         lossless_groups: only these groups lossless.
+        medium: optional Material -> meep.Medium that replaces ``sims.materials.meep_medium``
+            (then wavelength_ref_um, band_um, lossless and lossless_groups are not used): the
+            cavity steps pass the media of their ``model`` (``sims.cavity_media.cavity_medium``).
     Returns:
         Layout.
     """
@@ -114,10 +119,13 @@ def stack_layout(stack: Stack, dims: str = "1d", *, pml_um: float = 1.0, pad_bel
     finite_groups = finite_groups or {}
     cache: dict = {}
 
+    make = medium
+
     def medium(mat: Material, lossless_here: bool = False):
         key = (mat.name, lossless or lossless_here)
         if key not in cache:
-            cache[key] = meep_medium(mat, wavelength_ref_um, lossless=key[1], band_um=band_um)
+            cache[key] = (make(mat) if make is not None else
+                          meep_medium(mat, wavelength_ref_um, lossless=key[1], band_um=band_um))
         return cache[key]
 
     length = stack.thickness_um + pad_below_um + pad_above_um + 2 * pml_um
@@ -160,7 +168,7 @@ def stack_layout(stack: Stack, dims: str = "1d", *, pml_um: float = 1.0, pad_bel
         if lateral_pml_um:
             pml += [mp.PML(lateral_pml_um, direction=mp.X), mp.PML(lateral_pml_um, direction=mp.Y)]
         axis = "z"
-    return Layout(dims, cell, geometry, pml, offset, axis, length, lateral_um, cache)
+    return Layout(dims, cell, geometry, pml, offset, axis, length, lateral_um, cache, pad_below_um, pad_above_um)
 
 
 def epsilon_grid(layout: Layout, resolution: float, wavelength_um: float) -> np.ndarray:

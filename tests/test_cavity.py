@@ -545,8 +545,12 @@ def test_validation_output_holds_the_meep_checks_and_modes_h5_does_not(default_a
     assert val["convergence/resolution_px_per_um"].tolist() == [200.0]
     # the same transfer-matrix dispersion in both files; the thickness point's reference mode is the
     # study's own transfer-matrix mode at that thickness
-    assert np.array_equal(val["dispersion/wavelength_s_nm"], modes["dispersion/wavelength_s_nm"])
-    assert val["thickness_study/meep_tmm_wavelength_nm"][0] == modes["thickness_study/wavelength_nm"][0]
+    # (the transfer-matrix curves may miss a mode: Flagged, not_reached)
+    assert np.array_equal(val["dispersion/wavelength_s_nm"].as_float(), modes["dispersion/wavelength_s_nm"].as_float(),
+                          equal_nan=True)
+    assert val["thickness_study/meep_tmm_wavelength_nm"][0] == modes["thickness_study/wavelength_nm"].as_float()[0]
+    # a lossy stack: the absorption Q is finite and flagged ok (infinite for a lossless one)
+    assert modes["Q_absorption"].status() == "ok" and np.isfinite(modes["Q_absorption"].as_float())
     # Meep against its references (coarse grid: loose bounds)
     assert np.all(np.abs(val["dispersion/meep_wavelength_nm"] - val["dispersion/meep_tmm_wavelength_nm"]) < 3.0)
     assert abs(val["convergence/wavelength_nm"][0] - val["convergence/tmm_wavelength_nm"]) < 3.0
@@ -556,3 +560,52 @@ def test_validation_output_holds_the_meep_checks_and_modes_h5_does_not(default_a
     for head in ("## Dispersion", "## Thickness study", "## Convergence"):
         assert head in md
     assert (default_and_validation_outputs["dir"] / "validation.png").stat().st_size > 0
+
+
+# ---------------------------------------------------------------------------------------
+# issue 19: missing values of the cavity results are Flagged (no -1 / 1e30), units declared
+# ---------------------------------------------------------------------------------------
+def test_lateral_and_loss_q_flags_round_trip(tmp_path):
+    """A width without a mode is stored as 0 + flag failed, a lossless part's absorption Q as flag
+    infinite; read_h5 gives them back as Flagged (as_float: NaN, inf)."""
+    from sims.cavity_tables import infinite_q, lateral_datasets
+    from sims.results import FLAG_CODES, Flagged, read_h5, write_h5
+
+    r = {"width_um": [2.0, 4.0], "wavelength_nm": [np.nan, 801.0], "Q": [np.nan, 300.0],
+         "wavelength_1d_nm": 800.0, "Q_1d": 310.0, "resolution_px_per_um": 40.0}
+    ds, units = lateral_datasets({"absorption_on": r})
+    ds["Q_absorption"], units["Q_absorption"] = infinite_q(np.inf), "1"
+    write_h5(tmp_path / "x.h5", ds, {}, units)
+    back, _ = read_h5(tmp_path / "x.h5")
+    q = back["absorption_on/Q"]
+    assert isinstance(q, Flagged) and q.flags.tolist() == [FLAG_CODES["failed"], FLAG_CODES["ok"]]
+    assert q.values.tolist() == [0.0, 300.0] and np.isnan(q.as_float()[0])
+    assert back["Q_absorption"].status() == "infinite" and back["Q_absorption"].as_float() == np.inf
+    assert not isinstance(back["absorption_on/Q_1d"], Flagged)
+
+
+def test_result_groups_need_declared_units():
+    """Every dataset of a study group has a declared unit (a new key without one is an error)."""
+    from sims.cavity_study import DISPERSION_MISSING, DISPERSION_UNITS
+    from sims.cavity_tables import group
+
+    ds, units = group("dispersion/", {"angles_deg": np.zeros(2), "Q_s": np.array([5.0, np.nan])},
+                      DISPERSION_UNITS, DISPERSION_MISSING)
+    assert units == {"dispersion/angles_deg": "deg", "dispersion/Q_s": "1"}
+    assert ds["dispersion/Q_s"].status().tolist() == ["ok", "not_reached"]
+    with pytest.raises(KeyError):
+        group("dispersion/", {"new_thing": 1.0}, DISPERSION_UNITS)
+
+
+def test_cavity_layout_is_stack_layout_with_cavity_media(config):
+    """The Meep cells of the cavity runs come from sims.geometry.stack_layout (one geometry builder):
+    same blocks as the plain 1D layout, the media of the cavity model."""
+    from sims.cavity_modes import cavity_layout
+    from sims.geometry import stack_layout
+    from sims.stack import build_stack
+
+    st = build_stack(config, "microcavity_II")
+    a = cavity_layout(st, "meep_lossless", (0.75, 0.85), 0.8, 1.0)
+    b = stack_layout(st, "1d", pml_um=1.0, wavelength_ref_um=0.8, lossless=True)
+    assert a.length_um == b.length_um and a.stack_offset == b.stack_offset
+    assert [(g.center.z, g.size.z) for g in a.geometry] == [(g.center.z, g.size.z) for g in b.geometry]

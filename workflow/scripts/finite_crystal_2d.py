@@ -4,8 +4,7 @@
 import argparse
 import json
 
-
-from sims.finite_crystal_2d import finite_crystal_transmission, trim_mirrors
+from sims.finite_crystal_2d import TRANSMISSION_UNITS, finite_crystal_transmission, trim_mirrors
 from sims.results import Timer, provenance, write_h5
 from sims.stack import build_stack
 
@@ -30,9 +29,7 @@ def main(argv=None):
             n_freq=s["n_wavelengths"], run_time=s["run_time"])
     if mp.am_master():
         n = res.pop("n_ranks")
-        write_h5(args.h5, res, provenance(settings, t.seconds, mpi_ranks=n, stack=args.stack),
-                 {"wavelength_um": "um", "flux": "arb. (same source in every run)", "x_um": "um",
-                  "e2_crystal": "arb."})
+        write_h5(args.h5, res, provenance(settings, t.seconds, mpi_ranks=n, stack=args.stack), TRANSMISSION_UNITS)
         print(f"{args.stack}: {n} ranks, {t.seconds:.1f} s")
 
 
