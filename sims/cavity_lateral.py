@@ -19,7 +19,7 @@ from sims.stack import build_stack
 
 # units of the lateral_study results; the datasets that may be missing (no mode found)
 LATERAL_UNITS = {"width_um": "um", "wavelength_nm": "nm", "Q": "1", "wavelength_1d_nm": "nm", "Q_1d": "1",
-                 "resolution_px_per_um": "um"}  # sic: "um" as written since the first release (px/um)
+                 "resolution_px_per_um": "px/um"}
 LATERAL_MISSING = {"wavelength_nm": "failed", "Q": "failed"}
 
 

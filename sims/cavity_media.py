@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sims.materials import Material, lorentz_fit, meep_medium, refractive_index, _meep_epsilon, _meep_library_entry
+from sims.materials import Material, lorentz_fit, meep_medium, refractive_index, meep_epsilon, meep_library_entry
 from sims.stack import Stack
 
 MODELS = ("table", "meep", "meep_lossless")
@@ -36,7 +36,7 @@ def lossless_meep_medium(material: Material, wavelength_ref_um: float):
 
     if material.model != "meep":
         return mp.Medium(index=float(refractive_index(material, wavelength_ref_um).real))
-    lib = _meep_library_entry(material.meep_name)
+    lib = meep_library_entry(material.meep_name)
     sus = []
     for s in lib.E_susceptibilities:
         cls = type(s)
@@ -47,7 +47,7 @@ def lossless_meep_medium(material: Material, wavelength_ref_um: float):
 
 def lossless_library_epsilon(meep_name: str, freq) -> np.ndarray:
     """eps(f) of a Meep library entry with every damping rate 0 (f in 1/um, real)."""
-    lib = _meep_library_entry(meep_name)
+    lib = meep_library_entry(meep_name)
     f = np.atleast_1d(np.asarray(freq, dtype=float))
     eps = np.full(f.shape, float(lib.epsilon_diag.x), dtype=complex)
     for s in lib.E_susceptibilities:
@@ -85,7 +85,7 @@ def material_index(material: Material, wavelength_um, model: str = "table",
         eps = eps_ref.real + 1j * eps_ref.imag * (wl / ref)  # D-conductivity: Im eps ~ 1/f
         return np.sqrt(eps)
     if material.model == "meep":
-        return np.sqrt(_meep_epsilon(material.meep_name, 1.0 / np.atleast_1d(wl))).reshape(wl.shape)
+        return np.sqrt(meep_epsilon(material.meep_name, 1.0 / np.atleast_1d(wl))).reshape(wl.shape)
     fit = lorentz_fit(material, None if band_um is None else tuple(band_um),
                       None if wavelength_ref_um is None else float(wavelength_ref_um))
     eps = fit.epsilon(1.0 / wl)
@@ -124,7 +124,7 @@ def meep_epsilon_analytic(material: Material, freq: complex, wavelength_ref_um: 
         e = (material.n + 1j * material.k) ** 2
         return complex(e.real + 1j * e.imag / (wavelength_ref_um * f))
     if material.model == "meep":
-        lib = _meep_library_entry(material.meep_name)
+        lib = meep_library_entry(material.meep_name)
         e = complex(lib.epsilon_diag.x)
         for sus in lib.E_susceptibilities:
             fj, gj, sj = sus.frequency, sus.gamma, float(sus.sigma_diag.x)

@@ -64,7 +64,7 @@ def material_from_config(name: str, entry: dict) -> Material:
                       entry.get("wavelength_max_nm", 5000) / 1e3),
             source=entry.get("source", ""))
     if model == "meep":
-        lib = _meep_library_entry(entry["meep_name"])
+        lib = meep_library_entry(entry["meep_name"])
         fmin, fmax = lib.valid_freq_range
         return Material(name=name, model=model, meep_name=entry["meep_name"],
                         range_um=(1.0 / fmax, 1.0 / fmin), source=entry.get("source", ""))
@@ -84,7 +84,7 @@ def materials_from_config(config: dict) -> dict[str, Material]:
             for name, entry in config["materials"].items()}
 
 
-def _meep_library_entry(meep_name: str):
+def meep_library_entry(meep_name: str):
     import meep.materials as mpm  # deferred: importing meep costs ~0.8 s
 
     if not hasattr(mpm, meep_name):
@@ -101,17 +101,17 @@ def refractive_index(material: Material, wavelength_um) -> np.ndarray:
         n = np.interp(wl, material.wavelength_um, material.n_table)
         k = np.interp(wl, material.wavelength_um, material.k_table)
         return n + 1j * k
-    eps = _meep_epsilon(material.meep_name, 1.0 / np.atleast_1d(wl))
+    eps = meep_epsilon(material.meep_name, 1.0 / np.atleast_1d(wl))
     return np.sqrt(eps).reshape(wl.shape)
 
 
-def _meep_epsilon(meep_name: str, freq) -> np.ndarray:
+def meep_epsilon(meep_name: str, freq) -> np.ndarray:
     """eps(f) of a meep.materials entry (isotropic, xx component), Meep's sign convention mapped
     to Im(eps) >= 0. The Drude-Lorentz sum of Medium.epsilon, term for term as Meep writes it
     (geom.LorentzianSusceptibility / DrudeSusceptibility.eval_susceptibility), evaluated on the
     whole frequency array at once: Medium.epsilon builds 3x3 matrices per call and cost ~2 min of
     each calibration (issue 18); equality with it is a test."""
-    lib = _meep_library_entry(meep_name)
+    lib = meep_library_entry(meep_name)
     f = np.atleast_1d(np.asarray(freq, dtype=float))
     if np.min(f) < lib.valid_freq_range.min or np.max(f) > lib.valid_freq_range.max:
         raise ValueError(f"frequency outside the valid range {lib.valid_freq_range} of meep.materials.{meep_name}")
@@ -280,7 +280,7 @@ def meep_medium(material: Material, wavelength_ref_um: float, lossless: bool = F
         f_ref = 1.0 / wavelength_ref_um
         return mp.Medium(epsilon=eps.real, D_conductivity=2 * np.pi * f_ref * eps.imag / eps.real)
     if material.model == "meep":
-        return _meep_library_entry(material.meep_name)
+        return meep_library_entry(material.meep_name)
     fit = lorentz_fit(material, None if band_um is None else tuple(band_um))
     fmin, fmax = 1.0 / material.range_um[1], 1.0 / material.range_um[0]
     sus = [mp.LorentzianSusceptibility(frequency=fj, gamma=gj, sigma=sj)
