@@ -14,8 +14,7 @@ import numpy as np
 
 from sims import cavity as C
 from sims.cavity_modes import harminv_modes
-from sims.cavity_study import data_range_um, fit_band_um
-from sims.stack import build_stack
+from sims.cavity_study import target_mode
 
 # units of the lateral_study results; the datasets that may be missing (no mode found)
 LATERAL_UNITS = {"width_um": "um", "wavelength_nm": "nm", "Q": "1", "wavelength_1d_nm": "nm", "Q_1d": "1",
@@ -34,12 +33,7 @@ def lateral_study(config: dict, stack_name: str, target_um: float, widths_um, fi
     from sims.cavity_modes import harminv_finite_width
     from sims.materials import materials_from_config
 
-    spec = config["cavity"]["stacks"][stack_name]
-    group = spec["gain_group"]
-    st = build_stack(config, stack_name)
-    band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
-    m = C.nearest_mode([x for x in C.find_modes(st, group, band, "table") if x.rho_abs > 0.5], target_um)
-    fb = fit_band_um(m.wavelength_um, m.Q, data_range_um(st))
+    st, group, m, fb = target_mode(config, stack_name, target_um)
     model = "meep" if absorption else "meep_lossless"
     filler = materials_from_config(config)[filler_name]
     h1 = harminv_modes(st, group, fb, resolution=resolution, pml_um=pml_um, model=model,

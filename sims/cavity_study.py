@@ -373,16 +373,22 @@ def dispersion_meep(st, group, band, n_out, start_um, angles, resolution, pml_um
             "meep_tmm_resonance_wavelength_nm": r[:, 7], "meep_tmm_resonance_Q": r[:, 8], "meep_kx_per_um": r[:, 9]}
 
 
-def convergence(config: dict, stack_name: str, target_um: float, resolutions, pmls, ringdown: float,
-                bench: list | None = None) -> dict:
-    """Harminv wavelength and Q (absorption on) against resolution (at the first PML) and PML thickness
-    (at the highest resolution <= 400 px/um)."""
+def target_mode(config: dict, stack_name: str, target_um: float):
+    """(stack, gain group, transfer-matrix mode nearest ``target_um`` among the modes confined in the
+    gain layer (|rho| > 0.5, tabulated media), the Meep fit band around it in um)."""
     spec = config["cavity"]["stacks"][stack_name]
     group = spec["gain_group"]
     st = build_stack(config, stack_name)
     band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
     m = C.nearest_mode([x for x in C.find_modes(st, group, band, "table") if x.rho_abs > 0.5], target_um)
-    fb = fit_band_um(m.wavelength_um, m.Q, data_range_um(st))
+    return st, group, m, fit_band_um(m.wavelength_um, m.Q, data_range_um(st))
+
+
+def convergence(config: dict, stack_name: str, target_um: float, resolutions, pmls, ringdown: float,
+                bench: list | None = None) -> dict:
+    """Harminv wavelength and Q (absorption on) against resolution (at the first PML) and PML thickness
+    (at the highest resolution <= 400 px/um)."""
+    st, group, m, fb = target_mode(config, stack_name, target_um)
     mm = C.nearest_mode(C.find_modes(st, group, fb, "meep", wavelength_ref_um=m.wavelength_um, fit_band_um=fb),
                         m.wavelength_um)
     rows = []
