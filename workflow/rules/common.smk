@@ -18,7 +18,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from sims.config import ConfigError, physics_problems_subprocess, schema_check, sub_config
+from sims.config import ConfigError, physics_problems_subprocess, schema_check
+from sims import step_settings as S
+from sims.step_settings import settings_json
+from sims.targets import final_outputs, validation_outputs
 
 # Interpreter of the simulation rules: the one running Snakemake (the venv made by
 # install.sh, or a conda env), so it sees Meep, mpi4py and h5py.
@@ -132,21 +135,10 @@ wildcard_constraints:
     mirror="[A-Za-z][A-Za-z0-9_]*",
     stack="[A-Za-z][A-Za-z0-9_]*",
 
-# Two targets: `all` (default) = the paper's figure data and the threshold; `validation` =
-# the cross-checks (convergence tables, oblique mirror sweeps, Meep points of the dispersion
-# and thickness studies, finite-width convergence, near-to-far and full-wave checks).
-FINAL_OUTPUTS = []
-VALIDATION_OUTPUTS = []
-
-
-def settings_json(obj):
-    """Canonical JSON of a step's settings, passed to an entry script as one argument."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
-
-
+# Two targets: `all` (default) and `validation`; their lists are built in sims.targets.
 def get_final_outputs():
-    return FINAL_OUTPUTS
+    return final_outputs(config)
 
 
 def get_validation_outputs():
-    return VALIDATION_OUTPUTS
+    return validation_outputs(config)

@@ -11,9 +11,7 @@ rule permittivity_map:
             subcategory="{stack}",
         ),
     params:
-        settings=lambda w: settings_json(
-            sub_config(config, stacks=[w.stack], sections=("simulation", "geometry"))
-        ),
+        settings=lambda w: settings_json(S.permittivity_map_settings(config, w.stack)),
     log:
         "logs/geometry/{stack}.log",
     benchmark:
@@ -21,8 +19,3 @@ rule permittivity_map:
     shell:
         "{PY} workflow/scripts/permittivity_map.py --settings {params.settings:q} --stack {wildcards.stack} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.extend(
-    expand("results/geometry/{stack}/permittivity.h5", stack=config["geometry"]["stacks"])
-)

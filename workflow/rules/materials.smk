@@ -10,9 +10,7 @@ rule optical_constants:
             category="Materials",
         ),
     params:
-        settings=lambda w: settings_json(
-            {"materials": config["materials"], "band_nm": [400.0, 1100.0]}
-        ),
+        settings=lambda w: settings_json(S.optical_constants_settings(config)),
     log:
         "logs/materials/optical_constants.log",
     benchmark:
@@ -20,6 +18,3 @@ rule optical_constants:
     shell:
         "{PY} workflow/scripts/optical_constants.py --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.append("results/materials/optical_constants.h5")

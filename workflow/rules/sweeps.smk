@@ -4,8 +4,6 @@
 # used. Each point-step is one job; on a cluster the 1D steps (group "sweep_1d") of several
 # points share one SLURM job (profiles/slurm: group-components, and a per-job memory pool
 # that packs them two at a time), and `sweep_gather` makes one table and figure per sweep.
-import copy
-
 from sims.sweeps import point_config, point_index, sweep_points
 
 SWEEP_POINTS = sweep_points(config)
@@ -25,18 +23,6 @@ def point_dir(w):
     return f"results/sweeps/{w.sweep}/{w.point}"
 
 
-def sweep_cavity_settings(sweep, point):
-    """The mode chain only (no thickness study; the Meep dispersion and thickness points and the
-    convergence table are the validation rule's, never in cavity_settings); the calibration is
-    switched off unless the sweep asks for it (it would undo a sweep of the calibrated parameter)."""
-    cfg = copy.deepcopy(pcfg(sweep, point))
-    cav = cfg["cavity"]
-    if not config["sweeps"][sweep]["recalibrate"]:
-        cav["calibration"]["enabled"] = False
-    cav["stacks"][ABSORBER]["thickness_sweep"] = False
-    return cavity_settings(ABSORBER, cfg)
-
-
 _CHANGES_CAVITY = {}
 
 
@@ -44,8 +30,9 @@ def sweep_changes_cavity(sweep):
     """True when some point of the sweep changes microcavity II: then every point runs its own
     mode analysis (same calibration policy at every point, the main run's value included)."""
     if sweep not in _CHANGES_CAVITY:
-        main = cavity_settings(ABSORBER)
-        _CHANGES_CAVITY[sweep] = any(cavity_settings(ABSORBER, pcfg(s, p)) != main for s, p in SWEEP_POINTS if s == sweep)
+        main = settings_json(S.cavity_settings(config, ABSORBER))
+        _CHANGES_CAVITY[sweep] = any(settings_json(S.cavity_settings(pcfg(s, p), ABSORBER)) != main
+                                     for s, p in SWEEP_POINTS if s == sweep)
     return _CHANGES_CAVITY[sweep]
 
 
@@ -56,20 +43,10 @@ def modes_path(w):
 
 
 def absorption_path(w):
-    same = pump_absorption_settings(pcfg(w.sweep, w.point)) == pump_absorption_settings()
+    same = S.pump_absorption_settings(pcfg(w.sweep, w.point)) == S.pump_absorption_settings(config)
     if same and modes_path(w).startswith("results/cavity/"):
         return "results/transfer/pump_absorption.h5"
     return f"{point_dir(w)}/transfer/pump_absorption.h5"
-
-
-def sweep_emission_settings(sweep, point, led):
-    """Emission settings of a point: the LED's cavity calibration (microcavity I) is switched off
-    unless the sweep asks for it, as for microcavity II (it would undo a sweep of the calibrated layer)."""
-    cfg = pcfg(sweep, point)
-    if not config["sweeps"][sweep]["recalibrate"]:
-        cfg = copy.deepcopy(cfg)
-        cfg["cavity"]["calibration"]["enabled"] = False
-    return emission_settings(led, cfg)
 
 
 _CHANGES_EMISSION = {}
@@ -79,8 +56,8 @@ def sweep_changes_emission(sweep, led):
     """True when some point of the sweep changes the LED's emission settings: then every point runs
     its own emission (same calibration policy at every point, the main run's value included)."""
     if (sweep, led) not in _CHANGES_EMISSION:
-        main = emission_settings(led)
-        _CHANGES_EMISSION[(sweep, led)] = any(emission_settings(led, pcfg(s, p)) != main
+        main = settings_json(S.emission_settings(config, led))
+        _CHANGES_EMISSION[(sweep, led)] = any(settings_json(S.emission_settings(pcfg(s, p), led)) != main
                                               for s, p in SWEEP_POINTS if s == sweep)
     return _CHANGES_EMISSION[(sweep, led)]
 
@@ -89,13 +66,14 @@ def emission_path(w, led):
     """The main run's emission unless the sweep changes this LED and the point's settings (with the
     sweep's calibration policy) differ from the main run's (an uncalibrated LED at the main value
     keeps the main output)."""
-    if not sweep_changes_emission(w.sweep, led) or sweep_emission_settings(w.sweep, w.point, led) == emission_settings(led):
+    point = settings_json(S.sweep_emission_settings(config, w.sweep, w.point, led))
+    if not sweep_changes_emission(w.sweep, led) or point == settings_json(S.emission_settings(config, led)):
         return f"results/emission/{led}/emission.h5"
     return f"{point_dir(w)}/emission/{led}/emission.h5"
 
 
 def transfer_path(w, led):
-    same = transfer_settings(pcfg(w.sweep, w.point)) == transfer_settings()
+    same = S.transfer_settings(pcfg(w.sweep, w.point)) == S.transfer_settings(config)
     if same and emission_path(w, led).startswith("results/emission/") and absorption_path(w).startswith("results/transfer/"):
         return f"results/transfer/{led}/transfer.h5"
     return f"{point_dir(w)}/transfer/{led}/transfer.h5"
@@ -112,7 +90,7 @@ rule sweep_cavity_modes:
         fig="results/sweeps/{sweep}/{point}/cavity/summary.png",
         bench="results/sweeps/{sweep}/{point}/cavity/benchmark.json",
     params:
-        settings=lambda w: sweep_cavity_settings(w.sweep, w.point),
+        settings=lambda w: settings_json(S.sweep_cavity_settings(config, w.sweep, w.point)),
     log:
         "logs/sweeps/{sweep}/{point}/cavity.log",
     benchmark:
@@ -132,7 +110,7 @@ rule sweep_pump_absorption:
         h5="results/sweeps/{sweep}/{point}/transfer/pump_absorption.h5",
         fig="results/sweeps/{sweep}/{point}/transfer/pump_absorption.png",
     params:
-        settings=lambda w: settings_json(pump_absorption_settings(pcfg(w.sweep, w.point))),
+        settings=lambda w: settings_json(S.pump_absorption_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/pump_absorption.log",
     benchmark:
@@ -151,7 +129,7 @@ rule sweep_emission_sweep:
     wildcard_constraints:
         part=r"\d+",
     params:
-        settings=lambda w: sweep_emission_settings(w.sweep, w.point, w.led),
+        settings=lambda w: settings_json(S.sweep_emission_settings(config, w.sweep, w.point, w.led)),
         parts=config["emission"]["sweep_jobs"],
     log:
         "logs/sweeps/{sweep}/{point}/emission_{led}_sweep{part}.log",
@@ -172,7 +150,7 @@ rule sweep_emission:
         cost="results/sweeps/{sweep}/{point}/emission/{led}/cost_per_run.tsv",
         fig="results/sweeps/{sweep}/{point}/emission/{led}/emission_map.png",
     params:
-        settings=lambda w: sweep_emission_settings(w.sweep, w.point, w.led),
+        settings=lambda w: settings_json(S.sweep_emission_settings(config, w.sweep, w.point, w.led)),
     log:
         "logs/sweeps/{sweep}/{point}/emission_{led}.log",
     benchmark:
@@ -194,7 +172,7 @@ rule sweep_transfer:
     wildcard_constraints:
         led="microcavity|standard",
     params:
-        settings=lambda w: settings_json(transfer_settings(pcfg(w.sweep, w.point))),
+        settings=lambda w: settings_json(S.transfer_settings(pcfg(w.sweep, w.point))),
     log:
         "logs/sweeps/{sweep}/{point}/transfer_{led}.log",
     benchmark:
@@ -216,7 +194,7 @@ rule sweep_threshold:
     output:
         h5="results/sweeps/{sweep}/{point}/threshold/threshold.h5",
     params:
-        settings=lambda w: settings_json(threshold_settings(pcfg(w.sweep, w.point))),
+        settings=lambda w: settings_json(S.threshold_settings(pcfg(w.sweep, w.point))),
         fig_dir=lambda w: f"{point_dir(w)}/threshold",
     log:
         "logs/sweeps/{sweep}/{point}/threshold.log",
@@ -265,7 +243,7 @@ rule sweep_gather:
         md="results/sweeps/{sweep}/sweep.md",
         fig=report("results/sweeps/{sweep}/sweep.png", caption="../report/sweep.rst", category="Sweeps", subcategory="{sweep}"),
     params:
-        settings=lambda w: settings_json({"name": w.sweep, **config["sweeps"][w.sweep]}),
+        settings=lambda w: settings_json(S.sweep_gather_settings(config, w.sweep)),
     log:
         "logs/sweeps/{sweep}/gather.log",
     benchmark:
@@ -274,6 +252,3 @@ rule sweep_gather:
         "{PY} workflow/scripts/sweep_gather.py --settings {params.settings:q} --threshold {input.threshold} "
         "--modes {input.modes} --absorption {input.absorption} --transfer {input.transfer} "
         "--h5 {output.h5} --md {output.md} --fig {output.fig} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.extend(f"results/sweeps/{name}/sweep.h5" for name in config["sweeps"])

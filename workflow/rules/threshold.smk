@@ -2,16 +2,6 @@
 # light-current curves, sensitivity; then results/summary.json with the headline numbers.
 
 
-def threshold_settings(cfg=None):
-    cfg = cfg or config
-    return {
-        **sub_config(cfg, stacks=[cfg["transfer"]["absorber_stack"]], sections=()),
-        "threshold": cfg["threshold"],
-        "absorber_stack": cfg["transfer"]["absorber_stack"],
-        "absorber_layer": cfg["transfer"]["absorber_layer"],
-    }
-
-
 rule threshold:
     input:
         modes="results/cavity/microcavity_II/modes.h5",
@@ -26,7 +16,7 @@ rule threshold:
         sens_table="results/threshold/sensitivity.md",
         anchors=report("results/threshold/anchors.png", caption="../report/threshold_anchors.rst", category="Threshold"),
     params:
-        settings=lambda w: settings_json(threshold_settings()),
+        settings=lambda w: settings_json(S.threshold_settings(config)),
     log:
         "logs/threshold/threshold.log",
     benchmark:
@@ -57,7 +47,3 @@ rule summary:
         "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
         "--modes-i {input.modes_i} --json {output.json} --html {output.html} > {log} 2>&1"
-
-
-if TRANSFER_READY:
-    FINAL_OUTPUTS.extend(["results/threshold/threshold.h5", "results/summary.json"])
