@@ -65,7 +65,7 @@ def one_d_overheads(config: dict, n_spectra: int = 4) -> dict:
     from sims.stack import build_mirror
     from sims.transfer_matrix import rta
 
-    code = ("from sims.config import load_config; from bench.fdtd import dbr_spectrum_meep; "
+    code = ("from sims.config_checks import load_config; from bench.fdtd import dbr_spectrum_meep; "
             "dbr_spectrum_meep(load_config())")
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     t = time.perf_counter()
@@ -103,7 +103,7 @@ def dbr_spectrum_meep(config: dict):
 
 def main():
     """Child entry: print one throughput measurement as JSON (run under mpirun)."""
-    from sims.config import load_config
+    from sims.config_checks import load_config
 
     dims, cells, steps = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     res = fdtd_throughput(load_config(), dims, cells, steps)

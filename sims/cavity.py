@@ -768,7 +768,7 @@ def _calibrate(config: dict, stack_name: str, calib: dict, n_scan: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------
-# config checks (imported through sims.config.CHECK_MODULES)
+# config checks (imported through sims.config_checks)
 # ---------------------------------------------------------------------------------------
 def _cavity_bands(config):
     for name, spec in config.get("cavity", {}).get("stacks", {}).items():

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import rel_err
 from sims import emission as E
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+from sims.config_checks import validate_config
 from sims.materials import material_from_config
 from sims.stack import Layer, Stack, build_stack
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from conftest import clean_env
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+from sims.config_checks import validate_config
 from sims.results import read_h5
 from sims.sweeps import get_key, point_config, set_key
 from test_workflow import copy_repo, jobs_planned

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from conftest import rel_err
 
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+
+from sims.config_checks import validate_config
 from sims.transfer import (AngularTable, check_angular_table, fresnel_power_transmission, irradiance_maps,
                            lambertian_table, landed_fraction, make_grids, missed_fraction_angular,
                            refract_table, transfer_led, view_factor_coaxial_disks,

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from sims import transfer_fullwave as tf
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+from sims.config_checks import validate_config
 
 LAM = 0.68
 F = 1 / LAM

@@ -17,7 +17,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from bench.suite import REPO, run_levers, suite  # noqa: E402
-from sims.config import load_config  # noqa: E402
+from sims.config_checks import load_config  # noqa: E402
 from sims.results import write_text  # noqa: E402
 
 
