@@ -16,6 +16,7 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/runs.smk"
 
 
 include: "workflow/rules/materials.smk"

@@ -8,19 +8,21 @@
 
 rule cavity_modes:
     output:
-        h5="results/cavity/{stack}/modes.h5",
-        fig=report("results/cavity/{stack}/summary.png", caption="../report/cavity_modes.rst", category="Cavities", subcategory="{stack}"),
-        bench="results/cavity/{stack}/benchmark.json",
+        h5="results/{run}cavity/{stack}/modes.h5",
+        fig=report("results/{run}cavity/{stack}/summary.png", caption="../report/cavity_modes.rst", category="Cavities", subcategory="{stack}"),
+        bench="results/{run}cavity/{stack}/benchmark.json",
     params:
-        settings=lambda w: settings_json(S.cavity_settings(config, w.stack)),
+        settings=cavity_run_settings,
     log:
-        "logs/cavity/{stack}.log",
+        "logs/{run}cavity/{stack}.log",
     benchmark:
-        "benchmarks/cavity/{stack}.tsv"
+        "benchmarks/{run}cavity/{stack}.tsv"
+    group:
+        point_group
     priority: 20  # the longest serial jobs (up to ~5 min): start early (issue 18)
     threads: 1
     shell:
-        "{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 

@@ -10,23 +10,23 @@ def sweep_parts(w):
     """The part files of an LED's k_par sweep (none with emission.engine tmm)."""
     if config["emission"]["engine"] != "meep":
         return []
-    return [f"results/emission/{w.led}/sweep/part{i}.h5" for i in range(config["emission"]["sweep_jobs"])]
+    return [f"results/{w.run}emission/{w.led}/sweep/part{i}.h5" for i in range(config["emission"]["sweep_jobs"])]
 
 
 # The k_par sweep in emission.sweep_jobs serial jobs per LED (every n-th Meep run each), which
 # Snakemake places beside each other and beside the other steps; no MPI rank waits on another.
 rule emission_sweep:
     output:
-        h5="results/emission/{led}/sweep/part{part}.h5",
+        h5="results/{run}emission/{led}/sweep/part{part}.h5",
     wildcard_constraints:
         part=r"\d+",
     params:
-        settings=lambda w: settings_json(S.emission_settings(config, w.led)),
+        settings=emission_run_settings,
         parts=config["emission"]["sweep_jobs"],
     log:
-        "logs/emission/{led}_sweep{part}.log",
+        "logs/{run}emission/{led}_sweep{part}.log",
     benchmark:
-        "benchmarks/emission/{led}_sweep{part}.tsv"
+        "benchmarks/{run}emission/{led}_sweep{part}.tsv"
     priority: 10  # upstream of the threshold chain
     threads: 1
     shell:
@@ -38,15 +38,15 @@ rule emission_led:
     input:
         parts=sweep_parts,
     output:
-        h5="results/emission/{led}/emission.h5",
-        cost="benchmarks/emission/{led}_per_run.tsv",
-        fig=report("results/emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"),
+        h5="results/{run}emission/{led}/emission.h5",
+        cost="benchmarks/{run}emission/{led}_per_run.tsv",
+        fig=report("results/{run}emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"),
     params:
-        settings=lambda w: settings_json(S.emission_settings(config, w.led)),
+        settings=emission_run_settings,
     log:
-        "logs/emission/{led}.log",
+        "logs/{run}emission/{led}.log",
     benchmark:
-        "benchmarks/emission/{led}.tsv"
+        "benchmarks/{run}emission/{led}.tsv"
     threads: 1
     shell:
         "{PY} workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} "

@@ -2,23 +2,25 @@
 # the radiometric transfer of each PeLED's emission table onto the crystal plane.
 rule transfer_pump_absorption:
     input:
-        modes=lambda w: f"results/cavity/{config['transfer']['absorber_stack']}/modes.h5",
+        modes=modes_path,
     output:
-        h5="results/transfer/pump_absorption.h5",
+        h5="results/{run}transfer/pump_absorption.h5",
         fig=report(
-            "results/transfer/pump_absorption.png",
+            "results/{run}transfer/pump_absorption.png",
             caption="../report/transfer_pump_absorption.rst",
             category="Transfer",
         ),
     params:
-        settings=lambda w: settings_json(S.pump_absorption_settings(config)),
+        settings=lambda w: settings_json(S.pump_absorption_settings(run_config(w))),
     log:
-        "logs/transfer/pump_absorption.log",
+        "logs/{run}transfer/pump_absorption.log",
     benchmark:
-        "benchmarks/transfer/pump_absorption.tsv"
+        "benchmarks/{run}transfer/pump_absorption.tsv"
+    group:
+        point_group
     threads: 1
     shell:
-        "{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
         "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
 
 
@@ -42,27 +44,29 @@ rule pump_absorption_meep:
 
 rule transfer:
     input:
-        emission="results/emission/{led}/emission.h5",
-        absorption="results/transfer/pump_absorption.h5",
+        emission=lambda w: emission_path(w, w.led),
+        absorption=absorption_path,
     output:
-        h5="results/transfer/{led}/transfer.h5",
+        h5="results/{run}transfer/{led}/transfer.h5",
         fig=report(
-            "results/transfer/{led}/maps.png",
+            "results/{run}transfer/{led}/maps.png",
             caption="../report/transfer_maps.rst",
             category="Transfer",
         ),
-        bench="results/transfer/{led}/benchmark.json",
+        bench="results/{run}transfer/{led}/benchmark.json",
     wildcard_constraints:
         led="microcavity|standard",
     params:
-        settings=lambda w: settings_json(S.transfer_settings(config)),
+        settings=lambda w: settings_json(S.transfer_settings(run_config(w))),
     log:
-        "logs/transfer/{led}.log",
+        "logs/{run}transfer/{led}.log",
     benchmark:
-        "benchmarks/transfer/{led}.tsv"
+        "benchmarks/{run}transfer/{led}.tsv"
+    group:
+        point_group
     threads: 1
     shell:
-        "{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
         "--emission {input.emission} --absorption {input.absorption} --h5 {output.h5} --fig {output.fig} "
         "--benchmark-json {output.bench} > {log} 2>&1"
 
