@@ -17,8 +17,6 @@ configfile: "config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/runs.smk"
-
-
 include: "workflow/rules/materials.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/mirrors.smk"
@@ -33,8 +31,10 @@ include: "workflow/rules/sweeps.smk"
 # The Snakemake process must not import meep: its MPI_Init would take the PMIx rank of a
 # SLURM job step and every Meep child process would then fail. Rules run Meep in children.
 if "meep" in sys.modules:
-    raise WorkflowError("a rule file imported meep into the Snakemake process; import sims "
-                        "modules that need meep only inside the entry scripts")
+    raise WorkflowError(
+        "a rule file imported meep into the Snakemake process; import sims "
+        "modules that need meep only inside the entry scripts"
+    )
 
 
 onstart:

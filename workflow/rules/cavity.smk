@@ -5,22 +5,26 @@
 # validation rule cavity_validation's (results/validation/cavity/{stack}/).
 
 
-
 rule cavity_modes:
     output:
         h5="results/{run}cavity/{stack}/modes.h5",
-        fig=report("results/{run}cavity/{stack}/summary.png", caption="../report/cavity_modes.rst", category="Cavities", subcategory="{stack}"),
+        fig=report(
+            "results/{run}cavity/{stack}/summary.png",
+            caption="../report/cavity_modes.rst",
+            category="Cavities",
+            subcategory="{stack}",
+        ),
         bench="results/{run}cavity/{stack}/benchmark.json",
-    params:
-        settings=cavity_run_settings,
     log:
         "logs/{run}cavity/{stack}.log",
     benchmark:
         "benchmarks/{run}cavity/{stack}.tsv"
+    priority: 20  # the longest serial jobs (up to ~5 min): start early (issue 18)
     group:
         point_group
-    priority: 20  # the longest serial jobs (up to ~5 min): start early (issue 18)
     threads: 1
+    params:
+        settings=cavity_run_settings,
     shell:
         "{GROUPED_SERIAL}{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
@@ -32,18 +36,26 @@ rule cavity_modes:
 rule cavity_validation:
     output:
         h5="results/validation/cavity/{stack}/validation.h5",
-        md=report("results/validation/cavity/{stack}/validation.md", caption="../report/cavity_validation.rst",
-                  category="Validation", subcategory="{stack}"),
-        fig=report("results/validation/cavity/{stack}/validation.png", caption="../report/cavity_validation.rst",
-                   category="Validation", subcategory="{stack}"),
+        md=report(
+            "results/validation/cavity/{stack}/validation.md",
+            caption="../report/cavity_validation.rst",
+            category="Validation",
+            subcategory="{stack}",
+        ),
+        fig=report(
+            "results/validation/cavity/{stack}/validation.png",
+            caption="../report/cavity_validation.rst",
+            category="Validation",
+            subcategory="{stack}",
+        ),
         bench="results/validation/cavity/{stack}/benchmark.json",
-    params:
-        settings=lambda w: settings_json(S.cavity_settings(config, w.stack, validation=True)),
     log:
         "logs/validation/cavity/{stack}.log",
     benchmark:
         "benchmarks/validation/cavity/{stack}.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.cavity_settings(config, w.stack, validation=True)),
     shell:
         "{PY} workflow/scripts/cavity_validation.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --md {output.md} --bench {output.bench} > {log} 2>&1"
@@ -52,10 +64,13 @@ rule cavity_validation:
 rule cavity_lateral:
     output:
         h5="results/cavity/{stack}/lateral.h5",
-        fig=report("results/cavity/{stack}/lateral.png", caption="../report/cavity_lateral.rst", category="Cavities", subcategory="{stack}"),
+        fig=report(
+            "results/cavity/{stack}/lateral.png",
+            caption="../report/cavity_lateral.rst",
+            category="Cavities",
+            subcategory="{stack}",
+        ),
         bench="results/cavity/{stack}/lateral_benchmark.json",
-    params:
-        settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     log:
         "logs/cavity/{stack}_lateral.log",
     benchmark:
@@ -65,6 +80,8 @@ rule cavity_lateral:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     shell:
         "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
@@ -72,11 +89,13 @@ rule cavity_lateral:
 
 rule cavity_lateral_convergence:
     output:
-        md=report("results/cavity/{stack}/lateral_convergence.md", caption="../report/cavity_lateral_convergence.rst",
-                  category="Cavities", subcategory="{stack}"),
+        md=report(
+            "results/cavity/{stack}/lateral_convergence.md",
+            caption="../report/cavity_lateral_convergence.rst",
+            category="Cavities",
+            subcategory="{stack}",
+        ),
         json="results/cavity/{stack}/lateral_convergence.json",
-    params:
-        settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     log:
         "logs/cavity/{stack}_lateral_convergence.log",
     benchmark:
@@ -85,6 +104,8 @@ rule cavity_lateral_convergence:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     shell:
         "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
         "--stack {wildcards.stack} --settings {params.settings:q} --json {output.json} --md {output.md} > {log} 2>&1"

@@ -27,6 +27,7 @@ from sims.targets import final_outputs, validation_outputs
 # install.sh, or a conda env), so it sees Meep, mpi4py and h5py.
 PY = sys.executable
 
+
 # 1. schema (types, ranges, unknown keys; fills defaults in place), 2. physics checks in a
 # child process, so that this process never imports meep (see sims.config). Inside a
 # cluster job (remote execution) the config was already checked at submission.
@@ -55,6 +56,8 @@ if not _problems and not workflow.remote_exec:
 if _problems:
     sys.stderr.write(f"\n{ConfigError(_problems)}\n\nNo rule was run and nothing was written.\n")
     sys.exit(1)
+
+
 # Ranks of the MPI rules must fit the local cores (Snakemake would otherwise shrink the
 # rule's threads silently while mpirun still starts every rank). Checked when a local run
 # starts (not in dry runs, not on a cluster, where the ranks are SLURM tasks).
@@ -131,9 +134,11 @@ MPI_N = "{resources.tasks}" if (workflow.remote_exec or config["simulation"]["mp
 # there (see workflow/scripts/mpi_singleton.sh). Locally: nothing.
 GROUPED_SERIAL = "bash workflow/scripts/mpi_singleton.sh " if workflow.remote_exec else ""
 
+
 wildcard_constraints:
     mirror="[A-Za-z][A-Za-z0-9_]*",
     stack="[A-Za-z][A-Za-z0-9_]*",
+
 
 # Two targets: `all` (default) and `validation`; their lists are built in sims.targets.
 def get_final_outputs():

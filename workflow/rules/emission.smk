@@ -18,17 +18,17 @@ def sweep_parts(w):
 rule emission_sweep:
     output:
         h5="results/{run}emission/{led}/sweep/part{part}.h5",
-    wildcard_constraints:
-        part=r"\d+",
-    params:
-        settings=emission_run_settings,
-        parts=config["emission"]["sweep_jobs"],
     log:
         "logs/{run}emission/{led}_sweep{part}.log",
     benchmark:
         "benchmarks/{run}emission/{led}_sweep{part}.tsv"
+    wildcard_constraints:
+        part=r"\d+",
     priority: 10  # upstream of the threshold chain
     threads: 1
+    params:
+        settings=emission_run_settings,
+        parts=config["emission"]["sweep_jobs"],
     shell:
         "{PY} workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "
         "--part {wildcards.part} --parts {params.parts} --h5 {output.h5} > {log} 2>&1"
@@ -40,14 +40,16 @@ rule emission_led:
     output:
         h5="results/{run}emission/{led}/emission.h5",
         cost="benchmarks/{run}emission/{led}_per_run.tsv",
-        fig=report("results/{run}emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"),
-    params:
-        settings=emission_run_settings,
+        fig=report(
+            "results/{run}emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"
+        ),
     log:
         "logs/{run}emission/{led}.log",
     benchmark:
         "benchmarks/{run}emission/{led}.tsv"
     threads: 1
+    params:
+        settings=emission_run_settings,
     shell:
         "{PY} workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} "
         "--h5 {output.h5} --fig {output.fig} --cost {output.cost} --parts {input.parts} > {log} 2>&1"
@@ -57,13 +59,13 @@ rule emission_led:
 rule emission_convergence:
     output:
         h5="results/validation/emission/{led}/convergence.h5",
-    params:
-        settings=lambda w: settings_json(S.emission_settings(config, w.led)),
     log:
         "logs/validation/emission_{led}_convergence.log",
     benchmark:
         "benchmarks/validation/emission_{led}_convergence.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.emission_settings(config, w.led)),
     shell:
         "{PY} workflow/scripts/emission_convergence.py --settings {params.settings:q} "
         "--led {wildcards.led} --h5 {output.h5} > {log} 2>&1"
@@ -83,16 +85,12 @@ rule emission_compare:
         "{PY} workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
 
 
-
-
 # Independent check (issue 5): a line dipole in a finite 2D cell (lateral PML), Meep's
 # near-to-far projection, against the 1D sheet sweep on the same grid and the transfer matrix.
 rule emission_nearfar:
     output:
         h5="results/emission/{led}/nearfar.h5",
         fig=report("results/emission/{led}/nearfar.png", caption="../report/emission_nearfar.rst", category="Emission"),
-    params:
-        settings=lambda w: settings_json(S.nearfar_settings(config, w.led)),
     log:
         "logs/emission/{led}_nearfar.log",
     benchmark:
@@ -101,6 +99,10 @@ rule emission_nearfar:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.nearfar_settings(config, w.led)),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
+        "{resources.mpi} -n "
+        + MPI_N
+        + " {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
         " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"

@@ -9,12 +9,12 @@ rule optical_constants:
             caption="../report/optical_constants.rst",
             category="Materials",
         ),
-    params:
-        settings=lambda w: settings_json(S.optical_constants_settings(config)),
     log:
         "logs/materials/optical_constants.log",
     benchmark:
         "benchmarks/materials/optical_constants.tsv"
+    params:
+        settings=lambda w: settings_json(S.optical_constants_settings(config)),
     shell:
         "{PY} workflow/scripts/optical_constants.py --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"

@@ -3,6 +3,7 @@
 # dependence by transfer matrix alone. Validation: the same plus the Meep kx sweep (s and p),
 # and a resolution-convergence study at normal incidence.
 
+
 # default run: Meep at normal incidence only (kx = 0), transfer matrix at the angles
 rule mirror_spectra:
     output:
@@ -16,13 +17,13 @@ rule mirror_spectra:
         pdf="results/mirrors/{mirror}/spectra.pdf",
         metrics="results/mirrors/{mirror}/metrics.json",
         claims="results/mirrors/{mirror}/metrics.csv",
-    params:
-        settings=lambda w: settings_json(S.mirror_step_settings(config, w.mirror)),
     log:
         "logs/mirrors/{mirror}.log",
     benchmark:
         "benchmarks/mirrors/{mirror}.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.mirror_step_settings(config, w.mirror)),
     shell:
         "{PY} workflow/scripts/mirror_spectra.py --settings {params.settings:q} --mirror {wildcards.mirror} "
         "--h5 {output.h5} --fig {output.fig} --metrics {output.metrics} > {log} 2>&1"
@@ -42,13 +43,13 @@ rule mirror_oblique:
         pdf="results/validation/mirrors/{mirror}/spectra.pdf",
         metrics="results/validation/mirrors/{mirror}/metrics.json",
         claims="results/validation/mirrors/{mirror}/metrics.csv",
-    params:
-        settings=lambda w: settings_json(S.mirror_step_settings(config, w.mirror, oblique=True)),
     log:
         "logs/validation/mirrors/{mirror}.log",
     benchmark:
         "benchmarks/validation/mirrors/{mirror}.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.mirror_step_settings(config, w.mirror, oblique=True)),
     shell:
         "{PY} workflow/scripts/mirror_spectra.py --oblique --settings {params.settings:q} --mirror {wildcards.mirror} "
         "--h5 {output.h5} --fig {output.fig} --metrics {output.metrics} > {log} 2>&1"
@@ -62,13 +63,13 @@ rule mirror_convergence:
             category="Mirrors",
         ),
         json="results/mirrors/convergence.json",
-    params:
-        settings=lambda w: settings_json(S.mirror_step_settings(config)),
     log:
         "logs/mirrors/convergence.log",
     benchmark:
         "benchmarks/mirrors/convergence.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.mirror_step_settings(config)),
     shell:
         "{PY} workflow/scripts/mirror_convergence.py --settings {params.settings:q} "
         "--md {output.md} --json {output.json} > {log} 2>&1"

@@ -105,6 +105,10 @@ def emission_path(w, led):
 
 def transfer_path(w, led):
     same = S.transfer_settings(run_config(w)) == S.transfer_settings(config)
-    if same and emission_path(w, led).startswith("results/emission/") and absorption_path(w).startswith("results/transfer/"):
+    if (
+        same
+        and emission_path(w, led).startswith("results/emission/")
+        and absorption_path(w).startswith("results/transfer/")
+    ):
         return f"results/transfer/{led}/transfer.h5"
     return f"results/{w.run}transfer/{led}/transfer.h5"

@@ -29,13 +29,15 @@ rule sweep_gather:
     output:
         h5="results/sweeps/{sweep}/sweep.h5",
         md="results/sweeps/{sweep}/sweep.md",
-        fig=report("results/sweeps/{sweep}/sweep.png", caption="../report/sweep.rst", category="Sweeps", subcategory="{sweep}"),
-    params:
-        settings=lambda w: settings_json(S.sweep_gather_settings(config, w.sweep)),
+        fig=report(
+            "results/sweeps/{sweep}/sweep.png", caption="../report/sweep.rst", category="Sweeps", subcategory="{sweep}"
+        ),
     log:
         "logs/sweeps/{sweep}/gather.log",
     benchmark:
         "benchmarks/sweeps/{sweep}/gather.tsv"
+    params:
+        settings=lambda w: settings_json(S.sweep_gather_settings(config, w.sweep)),
     shell:
         "{PY} workflow/scripts/sweep_gather.py --settings {params.settings:q} --threshold {input.threshold} "
         "--modes {input.modes} --absorption {input.absorption} --transfer {input.transfer} "

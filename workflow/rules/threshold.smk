@@ -11,13 +11,18 @@ rule threshold:
         h5="results/{run}threshold/threshold.h5",
         eqe=report("results/{run}threshold/eqe_fit.png", caption="../report/threshold_eqe.rst", category="Threshold"),
         jth=report("results/{run}threshold/jth.png", caption="../report/threshold_jth.rst", category="Threshold"),
-        li=report("results/{run}threshold/light_current.png", caption="../report/threshold_li.rst", category="Threshold"),
-        sens=report("results/{run}threshold/sensitivity.png", caption="../report/threshold_sensitivity.rst", category="Threshold"),
+        li=report(
+            "results/{run}threshold/light_current.png", caption="../report/threshold_li.rst", category="Threshold"
+        ),
+        sens=report(
+            "results/{run}threshold/sensitivity.png",
+            caption="../report/threshold_sensitivity.rst",
+            category="Threshold",
+        ),
         sens_table="results/{run}threshold/sensitivity.md",
-        anchors=report("results/{run}threshold/anchors.png", caption="../report/threshold_anchors.rst", category="Threshold"),
-    params:
-        settings=lambda w: settings_json(S.threshold_settings(run_config(w))),
-        fig_dir=lambda w: f"results/{w.run}threshold",
+        anchors=report(
+            "results/{run}threshold/anchors.png", caption="../report/threshold_anchors.rst", category="Threshold"
+        ),
     log:
         "logs/{run}threshold/threshold.log",
     benchmark:
@@ -25,6 +30,9 @@ rule threshold:
     group:
         point_group
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.threshold_settings(run_config(w))),
+        fig_dir=lambda w: f"results/{w.run}threshold",
     shell:
         "{GROUPED_SERIAL}{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
         "--microcavity {input.microcavity} --standard {input.standard} --h5 {output.h5} "

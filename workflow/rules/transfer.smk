@@ -10,8 +10,6 @@ rule transfer_pump_absorption:
             caption="../report/transfer_pump_absorption.rst",
             category="Transfer",
         ),
-    params:
-        settings=lambda w: settings_json(S.pump_absorption_settings(run_config(w))),
     log:
         "logs/{run}transfer/pump_absorption.log",
     benchmark:
@@ -19,6 +17,8 @@ rule transfer_pump_absorption:
     group:
         point_group
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.pump_absorption_settings(run_config(w))),
     shell:
         "{GROUPED_SERIAL}{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
         "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
@@ -30,13 +30,13 @@ rule pump_absorption_meep:
         modes=lambda w: f"results/cavity/{config['transfer']['absorber_stack']}/modes.h5",
     output:
         h5="results/validation/transfer/pump_absorption_meep.h5",
-    params:
-        settings=lambda w: settings_json(S.pump_absorption_meep_settings(config)),
     log:
         "logs/validation/pump_absorption_meep.log",
     benchmark:
         "benchmarks/validation/pump_absorption_meep.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.pump_absorption_meep_settings(config)),
     shell:
         "{PY} workflow/scripts/pump_absorption_meep.py --settings {params.settings:q} --modes {input.modes} "
         "--h5 {output.h5} > {log} 2>&1"
@@ -54,17 +54,17 @@ rule transfer:
             category="Transfer",
         ),
         bench="results/{run}transfer/{led}/benchmark.json",
-    wildcard_constraints:
-        led="microcavity|standard",
-    params:
-        settings=lambda w: settings_json(S.transfer_settings(run_config(w))),
     log:
         "logs/{run}transfer/{led}.log",
     benchmark:
         "benchmarks/{run}transfer/{led}.tsv"
+    wildcard_constraints:
+        led="microcavity|standard",
     group:
         point_group
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.transfer_settings(run_config(w))),
     shell:
         "{GROUPED_SERIAL}{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
         "--emission {input.emission} --absorption {input.absorption} --h5 {output.h5} --fig {output.fig} "
@@ -82,13 +82,13 @@ rule transfer_compare:
             caption="../report/transfer_comparison.rst",
             category="Transfer",
         ),
-    params:
-        settings=lambda w: settings_json(S.transfer_compare_settings(config)),
     log:
         "logs/transfer/comparison.log",
     benchmark:
         "benchmarks/transfer/comparison.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.transfer_compare_settings(config)),
     shell:
         "{PY} workflow/scripts/transfer_compare.py --settings {params.settings:q} --microcavity {input.microcavity} "
         "--standard {input.standard} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
@@ -108,8 +108,6 @@ rule transfer_fullwave:
         ),
         md="results/transfer/fullwave.md",
         json="results/transfer/fullwave.json",
-    params:
-        settings=lambda w: settings_json(S.transfer_fullwave_settings(config)),
     log:
         "logs/transfer/fullwave.log",
     benchmark:
@@ -118,6 +116,8 @@ rule transfer_fullwave:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.transfer_fullwave_settings(config)),
     shell:
         "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/transfer_fullwave.py "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --md {output.md} "
