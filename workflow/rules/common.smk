@@ -3,13 +3,18 @@ import json
 import os
 import sys
 
+
 # The workflow runs the sims package of its own checkout (install.sh also installs it with
 # `pip install -e .`, but that may point at another clone): this process and, through
 # PYTHONPATH, every entry script import sims from workflow.basedir.
+def prepend_to_path_variable(name, directory):
+    """directory first in the search path held by the environment variable `name` (created if unset)."""
+    current = [p for p in os.environ.get(name, "").split(os.pathsep) if p]
+    os.environ[name] = os.pathsep.join([directory] + current)
+
+
 sys.path.insert(0, workflow.basedir)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [workflow.basedir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-)
+prepend_to_path_variable("PYTHONPATH", workflow.basedir)
 
 # One thread per process for the numerical libraries under Meep and numpy (OpenBLAS, which
 # Harminv's LAPACK calls go through, and OpenMP): each MPI rank is one core, threads on top

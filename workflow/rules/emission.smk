@@ -6,13 +6,6 @@ wildcard_constraints:
     led="[A-Za-z][A-Za-z0-9_]*",
 
 
-def sweep_parts(w):
-    """The part files of an LED's k_par sweep (none with emission.engine tmm)."""
-    if config["emission"]["engine"] != "meep":
-        return []
-    return [f"results/{w.run}emission/{w.led}/sweep/part{i}.h5" for i in range(config["emission"]["sweep_jobs"])]
-
-
 # The k_par sweep in emission.sweep_jobs serial jobs per LED (every n-th Meep run each), which
 # Snakemake places beside each other and beside the other steps; no MPI rank waits on another.
 rule emission_sweep:

@@ -112,3 +112,29 @@ def transfer_path(w, led):
     ):
         return f"results/transfer/{led}/transfer.h5"
     return f"results/{w.run}transfer/{led}/transfer.h5"
+
+
+def sweep_parts(w):
+    """The part files of an LED's k_par sweep (none with emission.engine tmm)."""
+    if config["emission"]["engine"] != "meep":
+        return []
+    return [f"results/{w.run}emission/{w.led}/sweep/part{i}.h5" for i in range(config["emission"]["sweep_jobs"])]
+
+
+def sweep_inputs(kind):
+    """Input function of sweep_gather: the threshold, modes, absorption or microcavity transfer file of
+    every point of the sweep (the main run's where a point does not change the step)."""
+
+    def inputs(w):
+        points = [p for s, p in SWEEP_POINTS if s == w.sweep]
+        return [
+            {
+                "threshold": f"results/sweeps/{w.sweep}/{p}/threshold/threshold.h5",
+                "modes": modes_path(Run(w.sweep, p)),
+                "absorption": absorption_path(Run(w.sweep, p)),
+                "transfer": transfer_path(Run(w.sweep, p), "microcavity"),
+            }[kind]
+            for p in points
+        ]
+
+    return inputs

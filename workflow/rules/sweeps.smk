@@ -4,22 +4,6 @@
 # run's). `sweep_gather` makes one table and figure per sweep.
 
 
-def sweep_inputs(kind):
-    def inputs(w):
-        points = [p for s, p in SWEEP_POINTS if s == w.sweep]
-        return [
-            {
-                "threshold": f"results/sweeps/{w.sweep}/{p}/threshold/threshold.h5",
-                "modes": modes_path(Run(w.sweep, p)),
-                "absorption": absorption_path(Run(w.sweep, p)),
-                "transfer": transfer_path(Run(w.sweep, p), "microcavity"),
-            }[kind]
-            for p in points
-        ]
-
-    return inputs
-
-
 rule sweep_gather:
     input:
         threshold=sweep_inputs("threshold"),
