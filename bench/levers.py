@@ -47,9 +47,9 @@ def _mirror_case(config: dict, mirror: str):
     runner(resolution=, courant=, decay=, run_time=) returns wall time, RMS |R - R_tmm|,
     max |1 - R - T| and the simulated time of the stack run.
     """
-    from sims.mirror_spectra import _mirror_band, rms, stack_rta_meep, stack_rta_tmm
+    from sims.mirror_spectra import mirror_band, rms, stack_rta_meep, stack_rta_tmm
 
-    st, stack, wavelength_nm, f, band_um, wl_ref = _mirror_band(config, mirror)
+    st, stack, wavelength_nm, f, band_um, wl_ref = mirror_band(config, mirror)
     ref = stack_rta_tmm(stack, f, 0.0, "p", wavelength_ref_um=wl_ref, band_um=band_um)
 
     def run(resolution=st["resolution_px_per_um"], courant=st["courant"], decay=st["decay_threshold"],

@@ -1,6 +1,6 @@
 """Independent check of the angular emission: a line dipole in a finite 2D cell with a near-to-far projection.
 
-The k_par sweep of :mod:`sims.emission` expands a dipole into current sheets and runs one
+The k_par sweep of :mod:`sims.emission_meep_sweep` expands a dipole into current sheets and runs one
 zero-width Meep cell per in-plane wavevector. This module does the same physics the direct
 way: one 2D Meep simulation (x lateral, y = stack axis, as :mod:`sims.geometry` puts it) of
 the whole LED stack with a *line* dipole (uniform along z) in the emitter layer, a finite
@@ -21,8 +21,8 @@ integral P_side(kx) dkx over -inf..inf, and with kx = n f sin(theta) in the exit
     dP/dtheta (theta, f) = n f cos(theta) P_side(n f sin(theta), f)          (per unit length).
 The same P_side(kx) from the 1D sweep (``meep_sheet_run`` on the same grid: "h" run split into
 s and p by its s fraction, "v" run) and from the transfer matrix (``tmm_sweep``) gives the
-reference patterns; the line dipole's total power is integral P_emitted dkx. In the 2D run the
-total power is the net flux out of a small box around the dipole that stays inside the lossless
+reference patterns (:mod:`sims.line_dipole`); the line dipole's total power is integral P_emitted
+dkx. In the 2D run the total power is the net flux out of a small box around the dipole that stays inside the lossless
 layers around the emitter; the extraction fraction of the line dipole is the far-field power
 integrated over the exit half plane divided by it.
 
@@ -37,61 +37,12 @@ import time
 import numpy as np
 
 from sims.config import register_check
+from sims.emission import C_UM_PER_FS, emitter_positions_um, led_attrs, led_setup
+from sims.emission_meep_sweep import lossy_boundaries, meep_sheet_run
+from sims.line_dipole import compare_nearfar
+from sims.planar_green import tmm_sweep
 
 KINDS_2D = ("s", "p", "v")
-KIND_LABEL = {"s": "s: line current along z (out of plane)", "p": "p: in-plane line current along x",
-              "v": "p: vertical line current along y"}
-
-
-# ---------------------------------------------------------------------------------------
-# reference patterns from sheet powers (1D sweep or transfer matrix)
-# ---------------------------------------------------------------------------------------
-def line_dipole_pattern(kx, p_side, freqs, n_exit: float, theta_deg) -> np.ndarray:
-    """dP/dtheta (per unit length, per radian) of a line dipole from sheet powers P_side(kx, f).
-
-    dP/dtheta = n f cos(theta) P_side(n f sin(theta)); the product P_side cos(theta_k) (finite
-    at grazing) is interpolated linearly in kx, as sims.emission.angular_intensity does.
-    Returns (n_theta, n_f), theta in [0, 90] deg (the pattern is even in theta).
-    """
-    kx = np.asarray(kx, dtype=float)
-    th = np.radians(np.asarray(theta_deg, dtype=float))
-    out = np.zeros((th.size, len(freqs)))
-    for j, f in enumerate(freqs):
-        kc = n_exit * f
-        cos_k = np.sqrt(np.clip(1.0 - (kx / kc) ** 2, 0.0, None))
-        out[:, j] = n_exit * f * np.interp(kc * np.sin(th), kx, p_side[:, j] * cos_k)
-    return out
-
-
-def line_total_power(kx, p_emitted) -> np.ndarray:
-    """Power per unit length of a line dipole: integral over -inf..inf = 2 integral_0^inf P dkx."""
-    return 2.0 * np.trapz(p_emitted, np.asarray(kx, dtype=float), axis=0)
-
-
-def half_plane_power(theta_deg, pattern) -> np.ndarray:
-    """integral_{-90}^{90} dP/dtheta dtheta of an even pattern given on [0, 90] deg."""
-    return 2.0 * np.trapz(pattern, np.radians(np.asarray(theta_deg, dtype=float)), axis=0)
-
-
-def cone_fraction_2d(theta_deg, pattern, cone_deg: float) -> float:
-    """Fraction of the half-plane power within +-cone_deg of the normal (line dipole: no sin weight)."""
-    th = np.asarray(theta_deg, dtype=float)
-    m = th <= cone_deg + 1e-9
-    return float(np.trapz(pattern[m], np.radians(th[m])) / np.trapz(pattern, np.radians(th)))
-
-
-def compare_profiles(theta_deg, test, ref, cone_deg: float = 20.0) -> dict:
-    """Normalized (to each maximum) profiles: RMS and max difference over theta, FWHM and cone fractions."""
-    from sims.emission import fwhm_deg
-
-    a, b = np.asarray(test, float), np.asarray(ref, float)
-    a, b = a / a.max(), b / b.max()
-    return {"rms_diff": float(np.sqrt(np.mean((a - b) ** 2))), "max_abs_diff": float(np.max(np.abs(a - b))),
-            "fwhm_deg": fwhm_deg(theta_deg, a), "fwhm_ref_deg": fwhm_deg(theta_deg, b),
-            "cone_fraction": cone_fraction_2d(theta_deg, a, cone_deg),
-            "cone_fraction_ref": cone_fraction_2d(theta_deg, b, cone_deg),
-            "peak_deg": float(np.asarray(theta_deg)[np.argmax(a)]),
-            "peak_ref_deg": float(np.asarray(theta_deg)[np.argmax(b)])}
 
 
 # ---------------------------------------------------------------------------------------
@@ -128,10 +79,8 @@ def taper_segments(half_um: float, taper_um: float, resolution: float) -> list[t
 
 def lossless_span_um(stack, z_src_um: float, band_um) -> tuple[float, float]:
     """Stack coordinates of the contiguous run of lossless layers that holds the source."""
-    from sims.emission import _lossy_boundaries
-
     lo, hi = -math.inf, math.inf
-    for a, b in _lossy_boundaries(stack, band_um):
+    for a, b in lossy_boundaries(stack, band_um):
         if b <= z_src_um:
             lo = max(lo, b)
         elif a >= z_src_um:
@@ -268,7 +217,6 @@ def sheet_reference_meep(stack, z_src_um: float, kx, freqs, *, band_um, resoluti
     """
     import meep as mp
 
-    from sims.emission import meep_sheet_run
     from sims.geometry import stack_layout
 
     size, rank = (comm.Get_size(), comm.Get_rank()) if comm is not None else (1, 0)
@@ -302,6 +250,72 @@ def sheet_reference_meep(stack, z_src_um: float, kx, freqs, *, band_um, resoluti
                 out["p"][c][ik] = r[c] * (1.0 - r[fr])
             out["s"]["emitted"][ik] = out["p"]["emitted"][ik] = r["emitted"]
     out["seconds"] = secs
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# the check of one LED
+# ---------------------------------------------------------------------------------------
+NEARFAR_METHOD = ("2D Meep line dipole (mirror symmetry), finite lateral size with PML, near-to-far projection from "
+                  "an apodized line in the exit medium, vs n f cos(theta) P_side(kx) of the 1D sheet runs on the "
+                  "same grid and of the transfer matrix; profiles normalized to their maxima over 0..compare_max_deg")
+
+
+def nearfar_check(settings: dict, led: str, comm=None) -> dict | None:
+    """The near-to-far check of one LED (emission.nearfar): every rank works on each 2D run (one per
+    line-current kind, middle dipole plane of the working stack), the ranks split the 1D reference
+    runs (zero-width cell, same grid, kx uniform in angle to the light cone of the exit medium at the
+    highest frequency), rank 0 adds the transfer matrix (kx to 16 cycles/um, 16001 points) and compares.
+
+    Returns on rank 0 :func:`sims.line_dipole.compare_nearfar` plus attrs (LED, grid, cost and the
+    comparison metrics, no provenance), theta_deg, freqs, compare_max_deg, exit_medium and seconds
+    (wall time of the Meep runs); None on the other ranks.
+    """
+    rank = comm.Get_rank() if comm is not None else 0
+    em = settings["emission"]
+    nf = em["nearfar"]
+    band_um = (em["wavelength_min_nm"] / 1e3, em["wavelength_max_nm"] / 1e3)
+    wl_ref_um = em["el_peak_nm"] / 1e3
+    su = led_setup(settings, led, grids=False)  # calibrated where cavity.calibration lists the stack
+    stack, side, n_exit = su["stack"], su["side"], su["n_exit"]
+    z_src = float(emitter_positions_um(stack, em["emitter_group"], 1)[0])
+    wls_um = np.sort(np.asarray(nf["wavelengths_nm"], float)) / 1e3
+    res = float(nf["resolution_px_per_um"])
+    kinds = list(nf["kinds"])
+    common = dict(band_um=band_um, resolution=res, pml_um=nf["pml_um"], pad_um=nf["pad_um"],
+                  decay_threshold=settings["simulation"]["decay_threshold"], wavelength_ref_um=wl_ref_um)
+    t0 = time.perf_counter()
+    runs = {kind: nearfar_line_dipole(
+        stack, z_src, kind, wavelengths_um=wls_um, lateral_half_um=nf["lateral_half_width_um"],
+        lateral_pml_um=nf["lateral_pml_um"], n2f_height_um=nf["n2f_height_um"], n2f_taper_um=nf["n2f_taper_um"],
+        side=side, n_theta=nf["n_theta"], far_radius_um=nf["far_radius_um"],
+        max_time_after_sources=nf["max_time_after_sources_fs"] * C_UM_PER_FS, **common) for kind in kinds}
+    freqs = runs[kinds[0]]["freq"]
+    t1 = time.perf_counter()
+    kx_ref = n_exit * freqs.max() * np.sin(np.radians(np.linspace(0.0, 90.0, int(nf["n_kx_reference"]))))
+    ref1d = sheet_reference_meep(stack, z_src, kx_ref, freqs, kz_2d=em["kz_2d"], courant=em["courant"],
+                                 max_time_after_sources=em["max_time_after_sources_fs"] * C_UM_PER_FS,
+                                 comm=comm, **common)
+    t2 = time.perf_counter()
+    if rank != 0:
+        return None
+    # transfer matrix (exact materials, no grid): dense kx, far into the evanescent range
+    kx_tm = np.linspace(0.0, 16.0, 16001)
+    tm = tmm_sweep(stack, [z_src], kx_tm, freqs)
+    cmp_max = float(nf["compare_max_deg"])
+    out = compare_nearfar(runs, ref1d, tm, side, n_exit, kx_ref, kx_tm, freqs, cmp_max, em["orientation"])
+    out["attrs"] = {
+        **led_attrs(led, su), "dipole_position_um": z_src, "resolution_px_per_um": res,
+        "compare_max_deg": cmp_max, "kinds": ",".join(kinds),
+        "cell_um": ",".join(f"{v:.3f}" for v in runs[kinds[0]]["cell_um"]),
+        "seconds_2d_total": float(sum(r["seconds"] for r in runs.values())),
+        "seconds_reference_1d_wall": float(t2 - t1), "seconds_reference_1d_cpu": float(ref1d["seconds"]),
+        "mpi_ranks": comm.Get_size() if comm is not None else 1,
+        "method": NEARFAR_METHOD,
+        **out["metrics"],
+    }
+    out.update(theta_deg=runs[kinds[0]]["theta_deg"], freqs=freqs, compare_max_deg=cmp_max,
+               exit_medium=su["exit_mat"].name, seconds=t2 - t0)
     return out
 
 

@@ -27,6 +27,7 @@ from scipy.optimize import brentq, least_squares
 from sims.config import ConfigError
 
 H_C_EV_NM = 1239.841984  # h c in eV nm
+E_CHARGE = 1.602176634e-19  # elementary charge, C (SI exact): J per eV
 
 
 def photon_energy_ev(wavelength_nm: float) -> float:

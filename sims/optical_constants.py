@@ -7,7 +7,8 @@ tabulated materials, and, for library materials with a ``reference`` table in th
 the deviation of the library fit from that reference (Meep 1.25 ships at least one wrong
 library entry, Au_JC_visible: checking is not optional).
 
-Units: wavelengths in nm at the boundary, um inside (Meep unit).
+Units: wavelengths in nm at the boundary, um inside (Meep unit). Nothing here writes files;
+the figure is :func:`sims.plots.materials.plot_materials`.
 """
 
 from __future__ import annotations
@@ -69,39 +70,26 @@ def compare_material(name: str, entry: dict, band_nm: tuple[float, float] = (400
 
 def compare_all(config: dict, band_nm: tuple[float, float] = (400.0, 1100.0)) -> dict[str, dict]:
     """:func:`compare_material` for every material of the config."""
+    import meep as mp
+
+    mp.verbosity(0)
     return {name: compare_material(name, entry, band_nm) for name, entry in config["materials"].items()}
 
 
-def plot_materials(results: dict[str, dict]):
-    """One panel per material: n and k, model (lines) vs Meep (dots) vs reference (crosses)."""
-    import matplotlib
+def h5_content(results: dict[str, dict]) -> tuple[dict, dict]:
+    """Datasets ``<material>/<key>`` of :func:`compare_all` results and their units (nm or 1)."""
+    datasets, units = {}, {}
+    for name, r in results.items():
+        for key, val in r.items():
+            datasets[f"{name}/{key}"] = val
+            units[f"{name}/{key}"] = "nm" if "wavelength" in key else "1"
+    return datasets, units
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    names = list(results)
-    cols = 4
-    rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
-    for ax, name in zip(axes.flat, names):
-        r = results[name]
-        wl = r["wavelength_nm"]
-        ax.plot(wl, r["n_model"], "C0-", label="n model")
-        ax.plot(wl, r["n_meep"], "C0.", ms=3, label="n Meep")
-        axk = ax.twinx()
-        axk.plot(wl, r["k_model"], "C3-", label="k model")
-        axk.plot(wl, r["k_meep"], "C3.", ms=3, label="k Meep")
-        if "ref_n" in r:
-            ax.plot(r["ref_wavelength_nm"], r["ref_n"], "C0x", label="n reference")
-            axk.plot(r["ref_wavelength_nm"], r["ref_k"], "C3x", label="k reference")
-        ax.set_title(f"{name}: max|dn| {r['max_dn']:.3f}, |dk| {r['max_dk']:.3f}", fontsize=8)
-        ax.set_xlabel("wavelength (nm)", fontsize=8)
-        ax.set_ylabel("n", color="C0", fontsize=8)
-        axk.set_ylabel("k", color="C3", fontsize=8)
-        ax.tick_params(labelsize=7)
-        axk.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(names):]:
-        ax.axis("off")
-    fig.suptitle("Optical constants: configured model (lines), Meep medium (dots), reference (x)", fontsize=10)
-    fig.tight_layout()
-    return fig
+def summary_line(results: dict[str, dict]) -> str:
+    """One line: Meep vs model max|dn|, max|dk| per material (and fit / reference errors)."""
+    parts = []
+    for name, r in results.items():
+        extra = "".join(f", {k} {r[k]:.3f}" for k in ("fit_max_dn", "fit_max_dk", "ref_max_dn", "ref_max_dk") if k in r)
+        parts.append(f"{name} max|dn| {r['max_dn']:.4f} max|dk| {r['max_dk']:.4f}{extra}")
+    return "Meep vs model: " + "; ".join(parts)

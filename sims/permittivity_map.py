@@ -5,7 +5,8 @@ The grids come from an initialised (not run) Meep simulation of the geometry bui
 with subpixel averaging as in the real runs. In 2D the stack axis is Meep's y (2D cells are
 x-y); the figure labels it z. The thick gap (tens of um) is drawn at
 ``simulation.geometry_2d_gap_um`` in 2D, and the groups in ``geometry.finite_width_um``
-get a finite lateral width, filled around with the medium above the stack.
+get a finite lateral width, filled around with the medium above the stack. Nothing here
+writes files; the figure is :func:`sims.plots.geometry.plot_permittivity`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,21 @@ import numpy as np
 from sims.geometry import epsilon_grid, stack_layout
 from sims.stack import build_stack
 
+UNITS = {"z_um": "um", "eps_1d": "1", "x_um": "um", "z2_um": "um", "eps_2d": "1",
+         "interfaces_um": "um", "interfaces_2d_um": "um", "wavelength_um": "um", "gap_2d_um": "um"}
+"""Units of the :func:`permittivity_maps` arrays (the datasets of permittivity.h5)."""
+
 
 def permittivity_maps(config: dict, stack_name: str) -> dict:
     """eps(z) (1D) and eps(x, z) (2D) of a configured stack.
 
     Returns:
         dict: z_um (1D grid, 0 = bottom of the first layer), eps_1d, x_um, z2_um, eps_2d,
-        interfaces_um (1D stack), layer_names.
+        interfaces_um (1D stack), interfaces_2d_um, wavelength_um, gap_2d_um (units: :data:`UNITS`).
     """
+    import meep as mp
+
+    mp.verbosity(0)
     sim = config["simulation"]
     geo = config.get("geometry", {})
     wl_um = geo.get("wavelength_nm", 680) / 1e3
@@ -52,24 +60,3 @@ def permittivity_maps(config: dict, stack_name: str) -> dict:
     return {"z_um": z1, "eps_1d": eps1, "x_um": x2, "z2_um": z2, "eps_2d": eps2,
             "interfaces_um": stack.interfaces_um, "interfaces_2d_um": stack2.interfaces_um,
             "wavelength_um": wl_um, "gap_2d_um": gap_um}
-
-
-def plot_permittivity(maps: dict, title: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.6, 1]})
-    a1.plot(maps["z_um"], maps["eps_1d"], lw=0.8)
-    a1.set_xlabel("z (um), 0 = bottom of the first layer")
-    a1.set_ylabel("Re eps (1D grid)")
-    a1.set_title(f"{title}: eps(z) at {maps['wavelength_um'] * 1e3:.0f} nm", fontsize=9)
-    im = a2.imshow(maps["eps_2d"].T, origin="lower", aspect="auto", cmap="viridis",
-                   extent=[maps["x_um"][0], maps["x_um"][-1], maps["z2_um"][0], maps["z2_um"][-1]])
-    a2.set_xlabel("x (um)")
-    a2.set_ylabel("z (um)")
-    a2.set_title(f"eps(x, z), gap drawn {maps['gap_2d_um']:g} um", fontsize=9)
-    fig.colorbar(im, ax=a2, label="Re eps")
-    fig.tight_layout()
-    return fig

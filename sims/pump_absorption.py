@@ -11,14 +11,20 @@ Two independent methods, same stack:
 * 1D Meep FDTD (``sims.mirror_spectra.stack_rta_meep``: two-run flux method at fixed
   in-plane wavevector kx = n_gap f sin(theta), Meep units 1/um): A = 1 - R - T, the power
   absorbed in all layers; with lossless DBR layers that is the crystal's share;
-* transfer matrix (PyPI ``tmm``, ``absorp_in_each_layer``): the fraction absorbed in the
+* transfer matrix (PyPI ``tmm`` through ``sims.transfer_matrix``): the fraction absorbed in the
   crystal layers only, and R, T. It also checks that the other layers absorb nothing.
+
+Also the (theta, wavelength) tables of the spectral transfer (issue 17, vectorised transfer
+matrix ``sims.transfer_matrix.stack_rta_grid``): microcavity II lit from the gap, from the
+standard PeLED's substrate and from an air gap, and the reflectance of both LED stacks.
 
 Reference: S. J. Byrnes, arXiv:1603.02720 (tmm); Meep tutorial "Angular reflectance
 spectrum of a planar interface" (oblique incidence via k_point).
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 
@@ -38,25 +44,17 @@ def absorption_tmm(stack: Stack, wavelength_um: float, angles_deg, absorber_grou
         and ``A_crystal`` = mean of s and p (unpolarised), ``A_other`` (absorption outside
         the absorber, unpolarised).
     """
-    import tmm
+    from sims.transfer_matrix import layer_absorption
 
-    n = np.array(stack.index_profile(wavelength_um), dtype=complex)
-    n[0] = n[0].real
-    d = [np.inf] + [l.thickness_um for l in stack.layers] + [np.inf]
     idx = [i + 1 for i, l in enumerate(stack.layers) if l.group == absorber_group]
     if not idx:
         raise KeyError(f"stack {stack.name!r} has no layer group {absorber_group!r}")
-    ang = np.atleast_1d(np.asarray(angles_deg, float))
     out: dict[str, np.ndarray] = {}
     for pol in ("s", "p"):
-        R, T, A, Ac = (np.empty(ang.size) for _ in range(4))
-        for i, a in enumerate(ang):
-            res = tmm.coh_tmm(pol, n, d, np.radians(a), wavelength_um)
-            per = tmm.absorp_in_each_layer(res)
-            R[i], T[i] = res["R"], res["T"]
-            A[i] = 1.0 - R[i] - T[i]
-            Ac[i] = float(np.sum([per[j] for j in idx]))
-        out.update({f"R_{pol}": R, f"T_{pol}": T, f"A_{pol}": A, f"A_crystal_{pol}": Ac})
+        r = layer_absorption(stack, wavelength_um, angles_deg, pol)
+        A = 1.0 - r["R"] - r["T"]
+        Ac = np.array([float(np.sum([per[j] for j in idx])) for per in r["absorbed"]])
+        out.update({f"R_{pol}": r["R"], f"T_{pol}": r["T"], f"A_{pol}": A, f"A_crystal_{pol}": Ac})
     out["A_crystal"] = 0.5 * (out["A_crystal_s"] + out["A_crystal_p"])
     out["A_other"] = 0.5 * (out["A_s"] + out["A_p"]) - out["A_crystal"]
     out["R"] = 0.5 * (out["R_s"] + out["R_p"])
@@ -166,112 +164,137 @@ def absorption_tmm_meep_eps(stack: Stack, wavelength_um: float, angles_deg) -> d
     return out
 
 
-# ---------------------------------------------------------------------------------------
-# spectrally and angularly resolved tables (issue 17): vectorised transfer matrix
-# ---------------------------------------------------------------------------------------
-def rta_grid(n_rows: np.ndarray, thickness_um, wavelength_um, theta_deg, absorber_mask=None) -> dict:
-    """Coherent transfer matrix on a (theta, wavelength) grid, both polarizations at once.
+def led_stack_config(s: dict, name: str) -> dict:
+    """The config the LED stack is built from: ``sims.cavity.working_config`` (calibrated where
+    cavity.calibration covers the stack) for stacks of cavity.stacks, else the config itself."""
+    if name in s.get("cavity", {}).get("stacks", {}):
+        from sims.cavity import working_config
 
-    The same formulation as the ``tmm`` package (``coh_tmm`` + ``absorp_in_each_layer``,
-    S. J. Byrnes, arXiv:1603.02720), vectorised with numpy over angles and wavelengths.
+        return working_config(s, name)["config"]
+    return s
+
+
+def spectral_tables(s: dict, ii_stack) -> tuple[dict, dict, dict]:
+    """(theta, lambda) tables for the issue-17 transfer: microcavity II lit from the gap (NOA81),
+    from the standard PeLED's substrate (glass) and from the air-gap medium (A_s, A_p crystal
+    share, R_s, R_p); the LED stacks' reflectances seen from their exit media; the 405 nm
+    absorbed fraction at normal incidence."""
+    from sims.materials import material_from_config, refractive_index
+    from sims.stack import build_stack
+    from sims.transfer_matrix import stack_rta_grid
+
+    t = s["transfer"]
+    dev = t["devices"]
+    em = s["emission_band"]
+    wl = np.linspace(em["wavelength_min_nm"], em["wavelength_max_nm"], int(t["spectral_n_wavelengths"]))
+    th = np.linspace(0.0, 89.9, int(t["spectral_n_angles"]))
+    mats = s["materials"]
+    gap_name = s["layers"][dev["microcavity"]["gap_layer"]]["material"]
+    sub_name = s["stacks"][dev["standard"]["led_stack"]]["below"]
+    air_name = dev["standard"]["air_gap_material"]
+    media = {"gap": gap_name, "substrate": sub_name, "air": air_name}
+    ds, units = {"spectral/theta_deg": th, "spectral/wavelength_nm": wl}, {}
+    units["spectral/theta_deg"] = "deg (in the incidence medium of each table)"
+    units["spectral/wavelength_nm"] = "nm (vacuum; the emission band)"
+    lam_c = 0.5 * (wl[0] + wl[-1]) / 1e3
+    for key, name in media.items():
+        m = material_from_config(name, mats[name])
+        ds[f"spectral/index/{key}"] = np.array(float(np.real(refractive_index(m, lam_c))))
+        units[f"spectral/index/{key}"] = f"1 (real index of {name} at {lam_c * 1e3:.0f} nm)"
+        r = stack_rta_grid(ii_stack, wl, th, t["absorber_layer"], incidence=m)
+        for pol in ("s", "p"):
+            ds[f"spectral/ii/{key}/A_{pol}"] = r[f"A_abs_{pol}"]
+            ds[f"spectral/ii/{key}/A_total_{pol}"] = r[f"A_{pol}"]
+            ds[f"spectral/ii/{key}/R_{pol}"] = r[f"R_{pol}"]
+            for q, u in (("A", "crystal share"), ("A_total", "all layers"), ("R", "reflectance")):
+                units[f"spectral/ii/{key}/{q}_{pol}"] = f"1 ({t['absorber_stack']} lit from {name}, {u}; theta x wavelength)"
+    for led, spec in dev.items():
+        name = spec["led_stack"]
+        st = build_stack(led_stack_config(s, name), name)
+        r = stack_rta_grid(st, wl, th, None, from_above=(led == "microcavity"))
+        side = st.above.name if led == "microcavity" else st.below.name
+        for pol in ("s", "p"):
+            ds[f"spectral/led/{led}/R_{pol}"] = r[f"R_{pol}"]
+            units[f"spectral/led/{led}/R_{pol}"] = f"1 (reflectance of {name} lit from its {side} side; theta x wavelength)"
+        if name in s.get("cavity", {}).get("stacks", {}):
+            from sims.cavity import calibration_variants
+
+            for vname, v in calibration_variants(s, name).items():
+                rv = stack_rta_grid(build_stack(v["config"], name), wl, th, None, from_above=(led == "microcavity"))
+                for pol in ("s", "p"):
+                    ds[f"spectral/led/{led}/variants/{vname}/R_{pol}"] = rv[f"R_{pol}"]
+                    units[f"spectral/led/{led}/variants/{vname}/R_{pol}"] = (
+                        f"1 (reflectance of {name}, calibration variant {vname} ({v['layer']} = {v['value']:.2f} "
+                        f"{v['units']}), lit from its {side} side; theta x wavelength)")
+    wl405 = s["optical_pump_wavelength_nm"]
+    a405 = {}
+    for key in ("gap", "substrate"):
+        m = material_from_config(media[key], mats[media[key]])
+        r = stack_rta_grid(ii_stack, [wl405], [0.0], t["absorber_layer"], incidence=m)
+        a405[key] = float(0.5 * (r["A_abs_s"][0, 0] + r["A_abs_p"][0, 0]))
+    ds["pump/absorbed_fraction_405"] = np.array(a405["gap"])
+    units["pump/absorbed_fraction_405"] = (f"1 (crystal share of a normally incident {wl405:g} nm pump, lit from the "
+                                           f"{gap_name} side through DBR2)")
+    ds["pump/absorbed_fraction_405_from_substrate"] = np.array(a405["substrate"])
+    units["pump/absorbed_fraction_405_from_substrate"] = f"1 (same, lit from a {sub_name}-index medium)"
+    attrs = {"spectral_media": json.dumps(media), "led_stacks": json.dumps({k: v["led_stack"] for k, v in dev.items()})}
+    return ds, units, attrs
+
+
+def absorber_stack(s: dict, thickness_nm: float | None = None):
+    """(stack, crystal thickness nm) of microcavity II (transfer.absorber_stack): with the crystal
+    thickness the cavity step calibrated (``gain_layer_thickness_nm`` of its modes.h5) when given,
+    else as configured."""
+    from sims.stack import build_stack
+
+    t = s["transfer"]
+    stack = build_stack(s, t["absorber_stack"])
+    if thickness_nm is None:
+        return stack, s["layers"][t["absorber_layer"]]["thickness_nm"]
+    return stack.with_thickness(t["absorber_layer"], thickness_nm / 1e3), thickness_nm
+
+
+def pump_absorption_tables(s: dict, stack: Stack, thickness_nm: float, modes_file: str = "") -> tuple[dict, dict, dict]:
+    """Everything pump_absorption.h5 holds: A(theta) of microcavity II lit from the gap at the pump
+    line (transfer matrix, spectrally averaged and monochromatic; 1D Meep at
+    transfer.absorption_meep_angles_deg), the table the transfer uses (``table/``, method
+    transfer.absorption_method, extended to 90 deg) and the spectral tables (:func:`spectral_tables`).
 
     Args:
-        n_rows: complex indices (n_wavelengths, n_layers + 2): [incidence medium (lossless),
-            layers..., exit medium] at each wavelength.
-        thickness_um: the n_layers finite thicknesses (um).
-        wavelength_um: (n_wavelengths,) vacuum wavelengths (um).
-        theta_deg: (n_theta,) angles in the incidence medium (deg, < 90).
-        absorber_mask: booleans (n_layers,) of the layers whose absorption is summed as "A_abs".
+        s: settings (the rule's sub-config: stacks, materials, layers, simulation, transfer, cavity).
+        stack: microcavity II (:func:`absorber_stack`).
+        thickness_nm: its crystal thickness (nm, an attribute of the result).
+        modes_file: the modes.h5 the thickness came from ("" if configured).
     Returns:
-        dict of (n_theta, n_wavelengths) arrays ``R_s, T_s, A_abs_s`` and the same with ``_p``.
+        (datasets, units, attributes).
     """
-    n_rows = np.asarray(n_rows, complex)
-    lam = np.asarray(wavelength_um, float)[None, :]
-    th0 = np.radians(np.asarray(theta_deg, float))[:, None]
-    dd = np.asarray(thickness_um, float)
-    nL = n_rows.shape[1]
-    mask = np.zeros(nL - 2, bool) if absorber_mask is None else np.asarray(absorber_mask, bool)
-    n0 = n_rows[:, 0].real[None, :]
-    beta = n0 * np.sin(th0)                             # n sin(theta), conserved
-    ncos = []
-    for j in range(nL):
-        nj = n_rows[:, j][None, :]
-        kz = np.sqrt(nj ** 2 - beta ** 2 + 0j)
-        flip = (kz.imag < 0) | ((np.abs(kz.imag) < 1e-14) & (kz.real < 0))
-        ncos.append(np.where(flip, -kz, kz))            # n cos(theta) of the forward wave
-    out = {}
-    for pol in ("s", "p"):
-        def rt(j, k):
-            a, b = ncos[j], ncos[k]
-            if pol == "s":
-                return (a - b) / (a + b), 2 * a / (a + b)
-            nj, nk = n_rows[:, j][None, :], n_rows[:, k][None, :]
-            cj, ck = a / nj, b / nk
-            return (nk * cj - nj * ck) / (nk * cj + nj * ck), 2 * nj * cj / (nk * cj + nj * ck)
+    t, sim = s["transfer"], s["simulation"]
+    wl_um = t["pump_wavelength_nm"] / 1e3
+    ang = np.linspace(0.0, 89.5, t["absorption_n_angles"])
+    ref = absorption_tmm_spectral(stack, t["pump_wavelength_nm"], t["pump_fwhm_nm"], ang, t["absorber_layer"])
+    mono = absorption_tmm(stack, wl_um, ang, t["absorber_layer"])
+    meep_ang = np.asarray(t["absorption_meep_angles_deg"], float)
+    ds = {"theta_deg": ang, **{f"tmm/{k}": v for k, v in ref.items()},
+          **{f"tmm_monochromatic/{k}": v for k, v in mono.items()}}
+    attrs = {"pump_wavelength_nm": t["pump_wavelength_nm"], "pump_fwhm_nm": t["pump_fwhm_nm"],
+             "method": t["absorption_method"],
+             "stack": t["absorber_stack"], "absorber_layer": t["absorber_layer"],
+             "tmm_max_absorption_outside_absorber": float(np.max(np.abs(ref["A_other"]))),
+             "absorber_thickness_nm": thickness_nm, "modes_file": modes_file}
+    if meep_ang.size:  # the FDTD points (the table itself when absorption_method is meep)
+        m_ds, m_attrs = meep_check(stack, wl_um, meep_ang, t["absorber_layer"], sim["resolution_1d_px_per_um"],
+                                   sim["pml_um"], sim["decay_threshold"])
+        ds.update(m_ds)
+        attrs.update(m_attrs)
+    if t["absorption_method"] == "meep":
+        th, a = extend_to_grazing(meep_ang, np.clip(ds["meep/A"], 0, 1))  # single wavelength
+    else:
+        th, a = extend_to_grazing(ang, ref["A_crystal"])
+    ds["table/theta_deg"], ds["table/absorbed_fraction"] = th, a
+    sp_ds, sp_units, sp_attrs = spectral_tables(s, stack)
+    ds.update(sp_ds)
+    attrs.update(sp_attrs)
+    units = {k: ("deg" if "theta" in k else "1") for k in ds}
+    units.update(sp_units)
+    return ds, units, attrs
 
-        # M_j (j = 1 .. nL-2): 1/t_{j,j+1} [[e^{-i delta}, 0], [0, e^{i delta}]] [[1, r], [r, 1]]
-        Ms = []
-        for j in range(1, nL - 1):
-            delta = 2 * np.pi * ncos[j] * dd[j - 1] / lam
-            delta = np.where(delta.imag > 35, delta.real + 35j, delta)   # opaque layer: cap (as tmm)
-            r, t = rt(j, j + 1)
-            em, ep = np.exp(-1j * delta), np.exp(1j * delta)
-            Ms.append(np.array([[em, em * r], [ep * r, ep]]) / t)
-        r01, t01 = rt(0, 1)
-        Mt = np.array([[np.ones_like(r01), r01], [r01, np.ones_like(r01)]]) / t01
-        for M in Ms:
-            Mt = np.einsum("ij...,jk...->ik...", Mt, M)
-        r = Mt[1, 0] / Mt[0, 0]
-        t = 1 / Mt[0, 0]
-        # amplitudes (forward v, backward w) at the start of each layer, from the back
-        vw = [None] * nL
-        vw[nL - 1] = np.array([t, np.zeros_like(t)])
-        for j in range(nL - 2, 0, -1):
-            vw[j] = np.einsum("ij...,j...->i...", Ms[j - 1], vw[j + 1])
-        c0 = ncos[0]
-        if pol == "s":
-            T = (ncos[-1] * np.abs(t) ** 2).real / c0.real
-            def poyn(j):
-                v, w = vw[j]
-                return (ncos[j] * np.conj(v + w) * (v - w)).real / c0.real
-        else:
-            nf, n0c = n_rows[:, -1][None, :], n_rows[:, 0][None, :]
-            T = (nf * np.conj(ncos[-1] / nf) * np.abs(t) ** 2).real / (n0c * np.conj(c0 / n0c)).real
-            def poyn(j):
-                v, w = vw[j]
-                nj = n_rows[:, j][None, :]
-                return (nj * np.conj(ncos[j] / nj) * (v + w) * np.conj(v - w)).real / (n0c * np.conj(c0 / n0c)).real
-        enter = [poyn(j) for j in range(1, nL - 1)] + [T]
-        A_abs = np.zeros_like(T)
-        for j in range(nL - 2):
-            if mask[j]:
-                A_abs = A_abs + enter[j] - enter[j + 1]
-        out[f"R_{pol}"] = np.abs(r) ** 2
-        out[f"T_{pol}"] = T
-        out[f"A_abs_{pol}"] = A_abs
-    return out
-
-
-def stack_rta_grid(stack: Stack, wavelength_nm, theta_deg, absorber_group: str | None = None,
-                   from_above: bool = False, incidence=None) -> dict:
-    """:func:`rta_grid` for a :class:`sims.stack.Stack` lit from below (or from above, reversed),
-    optionally from another lossless incidence ``Material`` than the stack's own (e.g. glass
-    or air instead of NOA81). Angles are in the incidence medium. Returns R, T, A (total
-    = 1 - R - T) and A_abs (the absorber group's share; 0 without one) per polarization."""
-    from sims.materials import refractive_index
-
-    wl_um = np.asarray(wavelength_nm, float) / 1e3
-    layers = list(stack.layers)
-    below, above = stack.below, stack.above
-    if from_above:
-        layers, below, above = layers[::-1], above, below
-    if incidence is not None:
-        below = incidence
-    mats = [below, *[l.material for l in layers], above]
-    rows = np.array([[complex(refractive_index(m, w)) for m in mats] for w in wl_um])
-    rows[:, 0] = rows[:, 0].real
-    mask = [absorber_group is not None and l.group == absorber_group for l in layers]
-    r = rta_grid(rows, [l.thickness_um for l in layers], wl_um, theta_deg, mask)
-    for pol in ("s", "p"):
-        r[f"A_{pol}"] = 1.0 - r[f"R_{pol}"] - r[f"T_{pol}"]
-    return r

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-C_CM_PER_S = 2.99792458e10
-E_CHARGE = 1.602176634e-19
+from sims.led_efficiency import E_CHARGE, photon_energy_ev
+
+C_CM_PER_S = 2.99792458e10  # speed of light, cm/s
 
 
 def photon_lifetime_s(q: float, wavelength_nm: float) -> float:
@@ -69,5 +70,5 @@ def steady_state(G_per_cm3_s, *, g0_per_cm: float, n_tr_per_cm3: float, gamma: f
 def output_power_w_per_cm2(S_per_cm3, thickness_nm: float, gamma: float, wavelength_nm: float,
                            tau_mirror_s: float) -> np.ndarray:
     """P_out = S t / Gamma * h nu / tau_mirror (W per cm^2 of crystal)."""
-    hv_j = 1239.841984 / wavelength_nm * E_CHARGE
+    hv_j = photon_energy_ev(wavelength_nm) * E_CHARGE
     return np.asarray(S_per_cm3) * thickness_nm * 1e-7 / gamma * hv_j / tau_mirror_s

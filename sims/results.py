@@ -4,9 +4,11 @@ Schema (every writer and reader goes through this module):
 - a dataset is a numpy array; its ``units`` attribute names the unit ("1" dimensionless);
 - a value that may be missing is a :class:`Flagged` array: the dataset holds the value where
   its flag is ``ok`` and 0 elsewhere, and a companion uint8 dataset ``<name>_flag`` holds the
-  flag of each entry (``ok``, ``not_reached``, ``failed``, ``infinite``; codes in
+  flag of each entry (``ok``, ``not_reached``, ``failed``, ``infinite``, ``not_applicable``; codes in
   :data:`FLAG_CODES`, also stored as its ``codes`` attribute). No magic numbers (-1, 1e30)
   stand for "not reached" or "failed"; NaN and Inf are never written.
+- a root attribute without a value (e.g. the calibration target of an uncalibrated stack) is
+  left out and named in the ``absent_attributes`` attribute (JSON list);
 - text results (JSON, TSV, CSV, Markdown) are written by :func:`write_text`, which refuses
   NaN and Inf in them too; a missing value in JSON is ``null`` with a ``status`` beside it.
 
@@ -48,7 +50,10 @@ class ResultWriteError(OSError):
     """
 
 
-FLAG_CODES = {"ok": 0, "not_reached": 1, "failed": 2, "infinite": 3}
+# ok; not_reached (a threshold or mode the model does not reach); failed (a computation that
+# produced no value); infinite (+inf, e.g. the absorption Q of a lossless stack); not_applicable
+# (no value exists there, e.g. R of an evanescent incidence)
+FLAG_CODES = {"ok": 0, "not_reached": 1, "failed": 2, "infinite": 3, "not_applicable": 4}
 FLAG_SUFFIX = "_flag"
 
 
@@ -267,8 +272,14 @@ def write_h5(path: str | Path, datasets: dict, attrs: dict | None = None,
             grp = fh.require_group(gname)
             for k, v in gattrs.items():
                 grp.attrs[k] = v
+        absent = []
         for k, v in (attrs or {}).items():
+            if isinstance(v, (float, np.floating)) and not np.isfinite(v):
+                absent.append(k)  # a missing attribute is absent (listed), never NaN/Inf
+                continue
             fh.attrs[k] = v if not isinstance(v, (dict, list)) else json.dumps(v, default=str)
+        if absent:
+            fh.attrs["absent_attributes"] = json.dumps(sorted(absent))
     with atomic_path(path) as tmp:
         tmp.write_bytes(buf.getvalue())
     return Path(path)

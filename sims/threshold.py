@@ -34,7 +34,11 @@ Units: cm, s, W, A unless a name says otherwise.
    the lasing spot (headline reading) or averaged over the crystal.
 3. Electrical: M is converted to the medium the measured EQE refers to (air by default, with the
    exit/air power ratio of the emission table) and J_th solves EQE(J) J h nu / e = M
-   (``sims.led_efficiency``); unreachable if no J <= J_max (paper) gives M.
+   (``sims.led_efficiency``); not reached (NaN in memory, flag ``not_reached`` in files) if no
+   J <= J_max (paper) gives M.
+
+The study over devices, anchors, readings, variants and the sensitivity is ``sims.threshold_study``;
+the light-current curves are ``sims.light_current``; figures are ``sims.plots.threshold``.
 
 References: L. A. Coldren, S. W. Corzine, M. Mashanovitch, "Diode Lasers and Photonic
 Integrated Circuits", 2nd ed. (Wiley 2012), ch. 2 and 5; Zou et al., Nature 2025 (measured inputs).
@@ -42,16 +46,13 @@ Integrated Circuits", 2nd ed. (Wiley 2012), ch. 2 and 5; Zou et al., Nature 2025
 
 from __future__ import annotations
 
-import copy
-import json
 import math
 
 import numpy as np
 
 from sims.config import ConfigError, register_check
-from sims.led_efficiency import RollOff, check_eqe_points, fit_rolloff, photon_energy_ev
-
-E_CHARGE = 1.602176634e-19  # C
+from sims.led_efficiency import E_CHARGE, RollOff, check_eqe_points, fit_rolloff, photon_energy_ev
+from sims.results import Flagged
 
 MODE_KEYS = ("lasing_wavelength_nm", "Q_total", "Q_mirror", "Q_absorption", "confinement_energy",
              "group_index", "gain_layer_thickness_nm", "Q_measured")
@@ -59,8 +60,17 @@ DEVICES = {"dual_cavity": "microcavity", "single_cavity": "standard"}
 ANCHORS = ("optical", "carrier", "gain_model")
 READINGS = ("spot", "crystal_mean")
 Q_CHOICES = ("mirror", "measured")  # Q without the crystal's band-tail absorption (see module docstring)
-UNREACHABLE = -1.0  # stored in place of J_th when the LED cannot reach threshold below J_max
-UNREACHABLE_UNITS = "A/cm^2 (-1: unreachable below threshold.measured.max_current_density)"
+
+
+def scalar(x) -> float:
+    """A result value as a float: a plain (possibly complex) array's real part, or a
+    :class:`~sims.results.Flagged` one's in-memory value (NaN not reached/failed, inf infinite)."""
+    return float(np.real(x.as_float() if isinstance(x, Flagged) else np.asarray(x)))
+
+
+def values(x) -> np.ndarray:
+    """A result array as floats (a Flagged one through ``as_float``)."""
+    return x.as_float() if isinstance(x, Flagged) else np.asarray(x, float)
 
 
 # ---------------------------------------------------------------------------------------
@@ -119,15 +129,23 @@ def optical_anchor_flux(incident_w_per_cm2: float, absorbed_fraction: float, wav
 # ---------------------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------------------
+def mode_scalars(data: dict, attrs: dict) -> dict:
+    """The MODE_KEYS scalars of a modes file (``read_h5`` output) and its ``mode_choice``."""
+    mode = {k: scalar(data[k]) for k in MODE_KEYS if k in data}
+    mode["mode_choice"] = attrs.get("mode_choice", "")
+    return mode
+
+
 def check_mode(mode: dict, source: str = "modes.h5") -> None:
-    """Raise ConfigError naming the first missing or non-physical mode quantity."""
+    """Raise ConfigError naming the first missing or non-physical mode quantity (Q_absorption
+    may be infinite: a lossless stack)."""
     problems = []
     for k in MODE_KEYS:
         if k not in mode:
             problems.append((f"{source}:{k}", "missing"))
             continue
         v = float(mode[k])
-        if not (math.isfinite(v) and v > 0):
+        if not (v > 0 and (math.isfinite(v) or (k == "Q_absorption" and v == math.inf))):
             problems.append((f"{source}:{k}", f"must be finite and > 0, got {v}"))
     if not problems and not mode["confinement_energy"] <= 1:
         problems.append((f"{source}:confinement_energy", f"must be <= 1, got {mode['confinement_energy']}"))
@@ -243,7 +261,8 @@ def current_threshold(absorbed_needed_w_per_cm2: float, absorbed_ratio: float, e
 
 
 def exit_to_air(t: dict, cfg: dict) -> float:
-    ratio = float(t["exit_to_air_power_ratio"])
+    """Exit-medium / air power ratio of the LED (transfer file; plain or Flagged)."""
+    ratio = scalar(t["exit_to_air_power_ratio"])
     if cfg["eqe_measured_in"] == "air" and not ratio > 0:
         raise ConfigError([("threshold.eqe_measured_in", "is 'air' but the emission table has no "
                                                           "intensity_air_per_sr (no exit/air power ratio)")])
@@ -252,15 +271,16 @@ def exit_to_air(t: dict, cfg: dict) -> float:
 
 def photon_energy_absorbed_ev(t: dict, cfg: dict) -> float:
     """Mean photon energy of the absorbed LED light (transfer step), else h nu at the EL peak."""
-    e = float(t.get("device/absorbed_photon_energy_ev", math.nan))
+    e = scalar(t.get("device/absorbed_photon_energy_ev", math.nan))
     return e if math.isfinite(e) and e > 0 else photon_energy_ev(measured(cfg, "led_wavelength_nm"))
 
 
 def jth_array(flux: float, ratios, t: dict, led: str, cfg: dict, roll: RollOff) -> tuple[np.ndarray, np.ndarray]:
-    """(J_th with UNREACHABLE where not reached, exitance needed in the EQE's medium) for an array of ratios."""
-    arr = np.asarray(ratios, float)
+    """(J_th, A/cm^2, NaN where not reached; LED exitance needed in the EQE's medium, W/cm^2, inf where
+    no LED light can do it) for an array of absorbed ratios."""
+    arr = values(ratios)
     flat = arr.ravel()
-    j, need = np.full(flat.size, UNREACHABLE), np.full(flat.size, math.inf)
+    j, need = np.full(flat.size, math.nan), np.full(flat.size, math.inf)
     if math.isfinite(flux):
         i_abs = flux * photon_energy_absorbed_ev(t, cfg) * E_CHARGE
         e2a, sc = exit_to_air(t, cfg), led_scale(cfg, led)
@@ -325,7 +345,7 @@ def check_threshold(config: dict):
 
 
 # ---------------------------------------------------------------------------------------
-# the study: every device, anchor, reading, variant and sensitivity
+# one device at its own distance
 # ---------------------------------------------------------------------------------------
 def spot_mean_xy(x_um, y_um, emap, diameter_um: float, center_um=(0.0, 0.0)) -> float:
     """Mean of a map over a disk at ``center_um`` (one pixel if the disk is smaller than a pixel)."""
@@ -341,251 +361,27 @@ def device_ratio(t: dict, cfg: dict, reading: str, variant: str = "production") 
     The spot reading is recomputed from the absorbed map at the device distance (for the spot
     diameter of ``cfg``) when that map exists and the variant is the production model."""
     if variant != "production":
-        return float(t[f"device/variants/{variant}/{reading}_absorbed_ratio"])
+        return scalar(t[f"device/variants/{variant}/{reading}_absorbed_ratio"])
     if reading == "spot" and "absorbed_map" in t:
         md = np.asarray(t["map_distance_um"], float)
-        j = np.nonzero(np.isclose(md, float(t["device/distance_um"])))[0]
+        j = np.nonzero(np.isclose(md, scalar(t["device/distance_um"])))[0]
         if j.size:
             j = int(j[0])
             center = tuple(t["map_spot_center_um"][j]) if "map_spot_center_um" in t else (0.0, 0.0)
             return spot_mean_xy(t["map_x_um"], t["map_y_um"], t["absorbed_map"][j],
                                 assumed(cfg, "lasing_spot_diameter_um"), center)
-    return float(t[f"device/{reading}_absorbed_ratio"])
+    return scalar(t[f"device/{reading}_absorbed_ratio"])
 
 
 def headline_jth(cfg: dict, mode: dict, tr: dict, a405: dict, device: str, anchor: str | None = None,
                  reading: str | None = None, variant: str = "production") -> float:
-    """J_th (A/cm^2, UNREACHABLE if not reached) of one device at its own distance."""
+    """J_th (A/cm^2, NaN if not reached) of one device at its own distance."""
     led = DEVICES[device]
     t = tr[led]
     flux = anchor_fluxes(cfg, mode, a405)["flux"][anchor or cfg["anchor"]]
     roll, _ = led_rolloff(cfg)
     j, _ = jth_array(flux, [device_ratio(t, cfg, reading or cfg["pump_reading"], variant)], t, led, cfg, roll)
     return float(j[0])
-
-
-def _with_assumed(cfg: dict, key: str, value: float) -> dict:
-    out = copy.deepcopy(cfg)
-    out["assumed"][key]["value"] = value
-    return out
-
-
-def choice_alternatives(cfg: dict, tr: dict) -> list[tuple[str, str, dict]]:
-    """The modelling choices of the tornado: (name, label of the alternative, headline_jth kwargs or a
-    modified cfg under key 'cfg'). Alternatives a transfer file does not provide are skipped per device."""
-    alt_anchor = "carrier" if cfg["anchor"] != "carrier" else "optical"
-    alt_reading = "crystal_mean" if cfg["pump_reading"] == "spot" else "spot"
-    side = "above" if cfg["optical_pump_side"] == "below" else "below"
-    cfg_side = copy.deepcopy(cfg)
-    cfg_side["optical_pump_side"] = side
-    out = [("anchor", f"{alt_anchor} anchor", {"anchor": alt_anchor}),
-           ("reading", f"{alt_reading} reading", {"reading": alt_reading}),
-           ("multipass", "single pass", {"variant": "single_pass"}),
-           ("spectral resolution", "A averaged over the EL line first", {"variant": "el_averaged"}),
-           ("bond (single cavity)", "other bond", {"variant": "bond_other"}),
-           ("calibration layer", "another layer calibrated", {"variant": "cal_alternative"}),
-           ("calibration", "microcavity I as given (not calibrated)", {"variant": "cal_as_given"}),
-           ("405 nm pump side", f"405 nm pump from {side}", {"cfg": cfg_side})]
-    return out
-
-
-def _variant_name(t: dict, variant: str) -> str | None:
-    """Resolve 'bond_other' to the stored bond variant that is not the production one; None if absent."""
-    if variant == "bond_other":
-        prod = str(t.get("_attrs", {}).get("bond", ""))
-        for v in ("bond_index_matched", "bond_air_gap"):
-            if f"device/variants/{v}/spot_absorbed_ratio" in t and not v.endswith(prod):
-                return v
-        return None
-    if variant == "cal_alternative":
-        alts = sorted(k.split("/")[2] for k in t if k.startswith("device/variants/cal_calibrated_")
-                      and k.endswith("/spot_absorbed_ratio"))
-        return alts[0] if alts else None
-    return variant if f"device/variants/{variant}/spot_absorbed_ratio" in t else None
-
-
-def tornado(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[list[str], np.ndarray]:
-    """J_th of each device under each alternative choice and at each assumed input's range ends.
-
-    Returns (row labels, array [row, device, (low, high)] in A/cm^2; UNREACHABLE / NaN where
-    not reached / not applicable); the headline values are in ``headline``.
-    """
-    labels, rows = [], []
-    for name, label, kw in choice_alternatives(cfg, tr):
-        row = []
-        for dev, led in DEVICES.items():
-            k = dict(kw)
-            c = k.pop("cfg", cfg)
-            if "variant" in k:
-                v = _variant_name(tr[led], k["variant"])
-                if v is None:
-                    row.append([math.nan, math.nan])
-                    continue
-                k["variant"] = v
-            j = headline_jth(c, mode, tr, a405, dev, **k)
-            row.append([j, j])
-        labels.append(f"{name}: {label}")
-        rows.append(row)
-    for key, a in cfg["assumed"].items():
-        row = []
-        for dev in DEVICES:
-            pair = []
-            for which in ("min", "max"):
-                try:
-                    pair.append(headline_jth(_with_assumed(cfg, key, a[which]), mode, tr, a405, dev))
-                except ConfigError:
-                    pair.append(math.nan)
-            row.append(pair)
-        labels.append(f"{key}: {a['min']:g} .. {a['max']:g}")
-        rows.append(row)
-    return labels, np.array(rows, float)
-
-
-def threshold_study(cfg: dict, mode: dict, tr: dict, a405: dict) -> tuple[dict, dict, dict]:
-    """All threshold numbers.
-
-    Args:
-        cfg: config['threshold'].
-        mode: mode scalars of microcavity II (MODE_KEYS).
-        tr: transfer datasets per LED (``tr['microcavity']``, ``tr['standard']``), with the
-            ``device/*``, ``sweep/*``, ``area/*`` datasets of the transfer step.
-        a405: absorbed fraction of normally incident 405 nm light in the crystal per side.
-    Returns:
-        (datasets, units, attributes).
-    """
-    ds, units = {}, {}
-
-    def put(key, value, unit):
-        ds[key] = np.asarray(value, float) if not isinstance(value, np.ndarray) else value
-        units[key] = unit
-
-    af = anchor_fluxes(cfg, mode, a405)
-    ct = af["carrier"]
-    for k, v in ct.items():
-        if "per_cm3" in k:
-            put(f"n_th/{k}", v if math.isfinite(v) else UNREACHABLE, "cm^-3 (-1: exponent overflow)")
-        else:
-            put(f"gain/{k}", v, "1/cm")
-    for q in ("total", "mirror", "measured"):
-        put(f"gain/Q_{q}", q_for(mode, q), "1")
-    put("gain/confinement_energy", float(mode["confinement_energy"]), "1")
-    put("gain/group_index", float(mode["group_index"]), "1")
-    roll, rms = led_rolloff(cfg)
-    hv = photon_energy_ev(measured(cfg, "led_wavelength_nm"))
-    j_max = measured(cfg, "max_current_density_a_per_cm2")
-    for k, v, u in (("eqe0", roll.eqe0, "1"), ("j0_a_per_cm2", roll.j0_a_per_cm2, "A/cm^2"), ("m", roll.m, "1"),
-                    ("rms_log_residual", rms, "1"),
-                    ("exitance_at_j_max_model_w_per_cm2", float(roll.exitance_w_per_cm2(j_max, hv)), "W/cm^2"),
-                    ("standard_scale", led_scale(cfg, "standard"), "1"), ("photon_energy_ev", hv, "eV")):
-        put(f"eqe/{k}", v, u)
-    for side, a in a405.items():
-        put(f"pump/absorbed_fraction_405_{side}", float(a), f"1 (normal incidence from {side}, air entrance "
-                                                           "Fresnel loss included)")
-    put("pump/absorbed_fraction_405", af["absorbed_fraction_405"], "1 (the configured optical_pump_side)")
-    put("pump/optical_threshold_405_w_per_cm2", measured(cfg, "optical_threshold_w_per_cm2"),
-        "W/cm^2 (incident, measured)")
-    put("pump/anchor_factor_carrier_over_optical", af["anchor_factor_carrier_over_optical"], "1")
-    put("pump/agree/absorbed_fraction_405", af["agree_absorbed_fraction_405"],
-        "1 (A_405 that would make the optical anchor equal the carrier anchor)")
-    put("pump/agree/lifetime_ns", af["agree_lifetime_ns"], "ns (lifetime that would make the carrier anchor equal "
-                                                            "the optical one, linear recombination)")
-    put("pump/agree/n_th_per_cm3", af["agree_n_th_per_cm3"], "cm^-3 (N_th whose R(N) t equals the optical anchor)")
-    put("pump/k1_per_s", af["k1_per_s"], "1/s")
-    for an in ANCHORS:
-        f = af["flux"][an]
-        put(f"pump/{an}/absorbed_photon_flux_per_cm2_s", f if math.isfinite(f) else UNREACHABLE,
-            "1/(cm^2 s) absorbed photons at threshold (-1: none)")
-    headline_keys = {}
-    for dev, led in DEVICES.items():
-        t = tr[led]
-        put(f"devices/{dev}/distance_um", float(t["device/distance_um"]), "um (LED plane to crystal plane)")
-        put(f"devices/{dev}/exit_to_air_power_ratio", exit_to_air(t, cfg), "1")
-        put(f"devices/{dev}/absorbed_photon_energy_ev", photon_energy_absorbed_ev(t, cfg), "eV")
-        put(f"devices/{dev}/max_exitance_measured_w_per_cm2", measured(cfg, f"max_exitance_{led}_w_per_cm2"),
-            "W/cm^2 (paper, into air)")
-        for rd in READINGS:
-            put(f"devices/{dev}/{rd}_absorbed_ratio", device_ratio(t, cfg, rd), "W/m^2 absorbed per W/m^2 of LED exitance")
-        for an in ANCHORS:
-            flux = af["flux"][an]
-            for rd in READINGS:
-                j, need = jth_array(flux, [device_ratio(t, cfg, rd)], t, led, cfg, roll)
-                put(f"jth/{dev}/{an}/{rd}/device", float(j[0]), UNREACHABLE_UNITS)
-                put(f"exitance_needed/{dev}/{an}/{rd}/device", float(min(need[0], 1e30)),
-                    "W/cm^2 in the medium the EQE refers to")
-                key = {"spot": "sweep/spot_absorbed_ratio", "crystal_mean": "sweep/crystal_mean_absorbed_ratio"}[rd]
-                j, _ = jth_array(flux, t[key], t, led, cfg, roll)
-                put(f"jth/{dev}/{an}/{rd}/sweep", j, UNREACHABLE_UNITS)
-                akey = {"spot": "area/spot_absorbed_ratio", "crystal_mean": "area/mean_absorbed_ratio"}[rd]
-                if akey in t:
-                    j, _ = jth_array(flux, t[akey], t, led, cfg, roll)
-                    put(f"jth/{dev}/{an}/{rd}/area", j, UNREACHABLE_UNITS + " [LED area, distance]")
-        put(f"sweep/{dev}/distance_um", np.asarray(t["sweep/distance_um"], float), "um")
-        if "led_area_mm2" in t:
-            put(f"area/{dev}/led_area_mm2", np.asarray(t["led_area_mm2"], float), "mm^2")
-            put(f"area/{dev}/distance_um", np.asarray(t["area_distance_um"], float), "um")
-        stored = sorted({k.split("/")[2] for k in t if k.startswith("device/variants/")})
-        for v in stored:
-            if f"device/variants/{v}/spot_absorbed_ratio" in t:
-                put(f"variants/{dev}/{v}/j_th_a_per_cm2",
-                    headline_jth(cfg, mode, tr, a405, dev, variant=v), UNREACHABLE_UNITS)
-                put(f"variants/{dev}/{v}/absorbed_ratio",
-                    device_ratio(t, cfg, cfg["pump_reading"], v), "W/m^2 per W/m^2 (headline reading)")
-        hk = f"headline/{dev}/j_th_a_per_cm2"
-        put(hk, float(ds[f"jth/{dev}/{cfg['anchor']}/{cfg['pump_reading']}/device"]), UNREACHABLE_UNITS)
-        put(f"headline/{dev}/exitance_needed_w_per_cm2",
-            float(ds[f"exitance_needed/{dev}/{cfg['anchor']}/{cfg['pump_reading']}/device"]),
-            "W/cm^2 (LED exitance the headline threshold needs, in the EQE's medium)")
-        headline_keys[dev] = hk
-    if all("ray_tracing/mean_irradiance_ratio" in tr[led] for led in DEVICES.values()):
-        for dev, led in DEVICES.items():
-            for k in ("coupling_efficiency", "mean_irradiance_ratio"):
-                put(f"ray_tracing/{dev}/{k}", float(tr[led][f"ray_tracing/{k}"]),
-                    "1 (paper's ray-tracing convention: exit-medium profile, straight rays, no Fresnel, no EQE)")
-        put("ray_tracing/power_density_ratio_dual_over_single",
-            float(tr["microcavity"]["ray_tracing/mean_irradiance_ratio"])
-            / float(tr["standard"]["ray_tracing/mean_irradiance_ratio"]),
-            "1 (mean irradiance on the crystal, equal LED power, each device at its own distance)")
-    jd, js = (float(ds[headline_keys[d]]) for d in DEVICES)
-    j_max = measured(cfg, "max_current_density_a_per_cm2")
-    if jd > 0 and js > 0:
-        ratio, bound = js / jd, False
-    elif jd > 0:  # the single cavity does not lase below J_max: the ratio exceeds J_max / J_th(dual)
-        ratio, bound = j_max / jd, True
-    else:
-        ratio, bound = UNREACHABLE, False
-    put("headline/ratio_single_over_dual", ratio,
-        "1 (-1: unreachable, the dual-cavity threshold is not reached; see ratio_is_lower_bound)")
-    ds["headline/ratio_is_lower_bound"] = np.array(bound)
-    units["headline/ratio_is_lower_bound"] = ("bool: true when the single cavity does not reach threshold below J_max, "
-                                              "so the ratio is J_max / J_th(dual), a lower bound")
-    labels, tab = tornado(cfg, mode, tr, a405)
-    applicable = np.isfinite(tab)
-    put("tornado/j_th_a_per_cm2", np.where(applicable, tab, 0.0),
-        "A/cm^2 [row, device (dual, single), (low, high)]; -1 unreachable; 0 where tornado/applicable is false")
-    ds["tornado/applicable"] = applicable
-    units["tornado/applicable"] = "bool: the alternative exists for this device (e.g. the bond only for the single cavity)"
-    # one-at-a-time sensitivity of every anchor to the assumed inputs (min, value, max)
-    names = list(cfg["assumed"])
-    sens = np.full((len(names), len(ANCHORS), 3), UNREACHABLE)
-    for i, k in enumerate(names):
-        for ai, an in enumerate(ANCHORS):
-            for ci, which in enumerate(("min", "value", "max")):
-                try:
-                    jj = headline_jth(_with_assumed(cfg, k, cfg["assumed"][k][which]), mode, tr, a405,
-                                      "dual_cavity", anchor=an)
-                except ConfigError:
-                    jj = UNREACHABLE
-                sens[i, ai, ci] = jj
-    put("sensitivity/j_th_a_per_cm2", sens, "A/cm^2 [parameter, anchor, (min, value, max)], dual cavity; "
-                                            "-1 unreachable")
-    for which in ("min", "value", "max"):
-        put(f"sensitivity/parameter_{which}", np.array([cfg["assumed"][k][which] for k in names]), "config units")
-    attrs = {"sensitivity_parameters": json.dumps(names), "anchors": json.dumps(ANCHORS),
-             "tornado_rows": json.dumps(labels), "devices": json.dumps(list(DEVICES)),
-             "headline_anchor": cfg["anchor"], "headline_reading": cfg["pump_reading"],
-             "q_choice": cfg["q_choice"], "eqe_measured_in": cfg["eqe_measured_in"],
-             "optical_pump_side": cfg["optical_pump_side"]}
-    return ds, units, attrs
 
 
 # ---------------------------------------------------------------------------------------
@@ -609,3 +405,14 @@ def absorbed_fraction_normal(stack, wavelength_nm: float, absorber_group: str, s
     n0 = float(np.real(refractive_index(stack.below, wl_um)))
     t_entry = 1.0 - ((n0 - 1.0) / (n0 + 1.0)) ** 2
     return t_entry * float(absorption_tmm(stack, wl_um, [0.0], absorber_group)["A_crystal"][0])
+
+
+def absorbed_fractions_405(settings: dict, mode: dict) -> dict:
+    """A_405 per side ("below", "above") of the absorber stack with its crystal at the mode file's
+    gain-layer thickness (``settings``: the threshold rule's settings, absorber stack and layer)."""
+    from sims.stack import build_stack
+
+    stack = build_stack(settings, settings["absorber_stack"]).with_thickness(
+        settings["absorber_layer"], mode["gain_layer_thickness_nm"] / 1e3)  # nm -> um
+    wl = measured(settings["threshold"], "optical_pump_wavelength_nm")
+    return {side: absorbed_fraction_normal(stack, wl, settings["absorber_layer"], side) for side in ("below", "above")}

@@ -18,9 +18,11 @@ from sims.config import ConfigError
 
 from sims.config_checks import validate_config
 from sims.materials import Material
-from sims.mirror_spectra import (STOP_BAND_LEVEL, mirror_settings, quarter_wave_nm, rms, stack_rta_meep, stack_rta_tmm,
-                                 stop_band_edges_nm, to_angles)
+from sims.mirror_claims import claims_csv, evaluate_claims
+from sims.mirror_spectra import STOP_BAND_LEVEL, mirror_settings, quarter_wave_nm, rms, stop_band_edges_nm, to_angles
+from sims.results import FLAG_CODES
 from sims.stack import Layer, build_mirror
+from sims.stack_rta import stack_rta_meep, stack_rta_tmm
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +183,26 @@ def test_stop_band_edges_of_a_box():
     assert abs(lo - 700.5) < 0.51 and abs(hi - 800.5) < 0.51
 
 
+def test_claims_worst_value_margin_and_band():
+    wl = np.linspace(600, 800, 201)
+    R = np.where((wl >= 650) & (wl <= 750), 0.95, 0.5)
+    R[wl == 700] = 0.92
+    spectra = {"meep": {"R": R}, "tmm": {"R": R - 0.1}}
+    claims = [{"mirror": "m", "quantity": "R", "above": 0.9, "wavelength_min_nm": 660, "wavelength_max_nm": 740},
+              {"mirror": "m", "quantity": "R", "above": 0.9, "wavelength_min_nm": 640, "wavelength_max_nm": 740},
+              {"mirror": "m", "quantity": "R", "above": 0.9, "wavelength_min_nm": 700, "wavelength_max_nm": 900}]
+    inside, edge, outside = evaluate_claims(claims, wl, spectra, (600.0, 800.0))
+    assert inside["meep"]["holds"] and inside["meep"]["worst"] == 0.92 and inside["meep"]["worst_at_nm"] == 700
+    assert inside["meep"]["margin"] == pytest.approx(0.02) and not inside["tmm"]["holds"]
+    assert not edge["meep"]["holds"] and edge["meep"]["worst"] == 0.5
+    assert edge["meep"]["fraction_of_band_holding"] == pytest.approx(91 / 101)
+    assert not outside["evaluated"] and "leaves the simulated band" in outside["reason"]
+    rows = claims_csv([inside, outside]).splitlines()
+    assert rows[0].startswith("mirror,quantity,above") and len(rows) == 3
+    assert rows[1].split(",")[5:10] == ["True", "0.92000", "700.0", "+0.02000", "True"]
+    assert rows[2].endswith(",False,,,,,,,")
+
+
 def test_claim_outside_band_is_config_error(config):
     bad = {**config, "mirror_spectra": {**config["mirror_spectra"],
                                         "claims": [{"mirror": "dbr1", "quantity": "R", "above": 0.9,
@@ -203,15 +225,20 @@ def test_lossy_incidence_medium_is_config_error(config):
 # ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def step_outputs(quick_config, tmp_path_factory):
-    """The mirror step on 5 pairs of dbr2 (NOA81 | DBR | FAPbI3, with its two claims), quick
-    numerics, written twice: normal incidence only (the default rule) and with the kx sweep (the
-    validation rule mirror_oblique). dbr2 rather than dbr3: lit from the crystal, dbr3's oblique
-    runs (total internal reflection) outlast the time cap of 3x its short normal run (measured:
-    sweep RMS |dR| 0.080 s, 26 frequencies unsettled, 0.0019 over the settled ones)."""
+    """The mirror step, through its entry script as the rules run it, on 5 pairs of dbr2 (NOA81 |
+    DBR | FAPbI3, with its two claims), quick numerics, written twice: normal incidence only (the
+    default rule) and with the kx sweep (the validation rule mirror_oblique). dbr2 rather than
+    dbr3: lit from the crystal, dbr3's oblique runs (total internal reflection) outlast the time
+    cap of 3x its short normal run (measured: sweep RMS |dR| 0.080 s, 26 frequencies unsettled,
+    0.0019 over the settled ones)."""
     import copy
+    import importlib.util
+    from pathlib import Path
 
-    from sims.mirror_spectra import mirror_spectra
-
+    script = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "mirror_spectra.py"
+    spec = importlib.util.spec_from_file_location("mirror_spectra_entry", script)
+    entry = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry)
     cfg = copy.deepcopy(quick_config)
     cfg["mirrors"]["dbr2"]["pairs"] = 5
     ms = cfg["mirror_spectra"]
@@ -219,8 +246,9 @@ def step_outputs(quick_config, tmp_path_factory):
     out = {}
     for name, oblique in (("normal", False), ("oblique", True)):
         d = tmp_path_factory.mktemp(name)
-        metrics = mirror_spectra(cfg, "dbr2", d / "spectra.h5", d / "spectra.png", d / "metrics.json",
-                                 log=lambda s: None, oblique=oblique)
+        argv = ["--settings", json.dumps(cfg), "--mirror", "dbr2", "--h5", str(d / "spectra.h5"),
+                "--fig", str(d / "spectra.png"), "--metrics", str(d / "metrics.json")]
+        metrics = entry.main(argv + (["--oblique"] if oblique else []))
         out[name] = (d, metrics)
     return out
 
@@ -271,6 +299,9 @@ def test_oblique_step_sweep_matches_tmm(step_outputs):
         assert metrics[f"sweep_{pol}"]["n_points"] == int(prop.sum())
         assert metrics[f"sweep_{pol}"]["rms_dR"] == pytest.approx(rms(dR))
         assert data[f"sweep/{pol}/settled"][prop].all()  # measured: nothing unsettled here
+        for key in (f"sweep/{pol}/meep/R", f"sweep/{pol}/tmm/T", f"sweep/{pol}/meep/settle"):
+            flag = data[key + "_flag"]                   # no fill number: evanescent points are flagged
+            assert np.array_equal(flag == FLAG_CODES["ok"], prop) and np.all(data[key][~prop] == 0), key
         assert f"angle/{pol}/meep/R" in data and f"angle/{pol}/tmm_exact/R" in data
     for k, v in data.items():
         assert np.all(np.isfinite(v)), k

@@ -42,16 +42,22 @@ def test_one_and_two_ranks_agree(settings, tmp_path):
         assert np.max(np.abs(a[key] - b[key])) <= 1e-9 * scale, key
 
 
-def test_exception_on_one_rank_ends_all_ranks(tmp_path):
-    code = ("import sys\nfrom mpi4py import MPI\nimport time\n"
-            "if MPI.COMM_WORLD.rank == 1:\n    raise RuntimeError('rank 1 fails')\n"
-            "MPI.COMM_WORLD.barrier()\n")
-    script = tmp_path / "fail.py"
-    script.write_text(code)
-    res = subprocess.run(MPIRUN + ["-n", "2", sys.executable, "-m", "mpi4py", str(script)],
-                         capture_output=True, text=True, timeout=60, env=ENV)
+def test_exception_on_one_rank_of_the_entry_point_ends_all_ranks(settings, tmp_path):
+    """The project's own MPI entry point (finite_crystal_2d.py, 2 ranks): rank 1 raises while
+    stepping fields (injected by tests/hooks/sitecustomize.py); every rank must end promptly
+    (no hang in a collective), the run fails with the error named, and no output is left."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    long = dict(settings, finite_crystal_2d=dict(settings["finite_crystal_2d"], run_time=20000))
+    out = tmp_path / "failed.h5"
+    env = clean_env(PYTHONPATH=str(REPO / "tests" / "hooks"), SIMS_TEST_MARK_DIR=str(marks), SIMS_TEST_FAIL_RANK="1")
+    cmd = MPIRUN + ["-n", "2", sys.executable, "-m", "mpi4py", "workflow/scripts/finite_crystal_2d.py",
+                    "--settings", json.dumps(long), "--stack", "microcavity_II", "--h5", str(out)]
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=240, env=env)
     assert res.returncode != 0
-    assert "rank 1 fails" in res.stderr
+    assert "injected failure on rank 1 during FDTD stepping" in res.stderr + res.stdout
+    assert (marks / "stepping.1").exists(), "rank 1 failed before stepping fields"
+    assert not out.exists() and not list(tmp_path.glob("*.tmp-*")), "a failed MPI run left a file behind"
 
 
 def test_mpi_rules_launch_through_mpi4py():

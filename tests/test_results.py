@@ -65,3 +65,16 @@ def test_text_results_refuse_nan_and_inf(tmp_path, name, text):
     with pytest.raises(NonFiniteResult):
         write_text(tmp_path / name, text)
     assert not list(tmp_path.iterdir())
+
+
+def test_missing_attributes_are_absent_and_listed(tmp_path):
+    import json
+
+    import h5py
+
+    from sims.results import write_h5
+
+    write_h5(tmp_path / "a.h5", {"x": np.arange(2.0)}, {"target_nm": float("nan"), "q": float("inf"), "n": 1.5})
+    with h5py.File(tmp_path / "a.h5", "r") as fh:
+        assert "target_nm" not in fh.attrs and "q" not in fh.attrs and fh.attrs["n"] == 1.5
+        assert json.loads(fh.attrs["absent_attributes"]) == ["q", "target_nm"]

@@ -94,10 +94,11 @@ def test_threshold_only_point_equals_the_main_chain(swept):
     point, _ = read_h5(repo / "results/sweeps/optical_threshold/p00/threshold/threshold.h5")
     for dev in ("dual_cavity", "single_cavity"):
         key = f"headline/{dev}/j_th_a_per_cm2"
-        assert point[key] == main[key], key
+        assert point[key].status() == main[key].status(), key
+        assert np.array_equal(point[key].values, main[key].values), key
     far, _ = read_h5(repo / "results/sweeps/optical_threshold/p01/threshold/threshold.h5")
-    j1, j2 = main["headline/dual_cavity/j_th_a_per_cm2"], far["headline/dual_cavity/j_th_a_per_cm2"]
-    assert j2 == -1 or j2 > j1, "a crystal that needs twice the pump needs more LED current"
+    j1, j2 = (float(d["headline/dual_cavity/j_th_a_per_cm2"].as_float()) for d in (main, far))
+    assert np.isnan(j2) or j2 > j1, "a crystal that needs twice the pump needs more LED current"
 
 
 def test_crystal_thickness_sweep_moves_the_mode(swept):
@@ -109,3 +110,30 @@ def test_crystal_thickness_sweep_moves_the_mode(swept):
     assert "settings_hash" in attrs
     table = (repo / "results/sweeps/crystal_thickness/sweep.md").read_text()
     assert table.count("\n| ") >= 3
+
+
+def test_gather_points_flags_unreached_thresholds():
+    """A threshold not reached at a point is Flagged not_reached in the sweep table, "unreachable"
+    in its Markdown; never -1."""
+    from sims.results import FLAG_CODES, Flagged
+    from sims.sweeps import gather_points, sweep_markdown
+
+    def point(j_dual):
+        th = {f"jth/{dev}/{an}/{rd}/device": Flagged.from_float(np.array(j_dual if dev == "dual_cavity" else np.nan),
+                                                                 nan="not_reached")
+              for dev in ("dual_cavity", "single_cavity") for an in ("optical", "gain_model")
+              for rd in ("spot", "crystal_mean")}
+        modes = {"lasing_wavelength_nm": np.array(803.0), "Q_total": np.array(375.0),
+                 "confinement_energy": np.array(0.38), "gain_layer_thickness_nm": np.array(160.0),
+                 "Q_absorption": Flagged.from_float(np.inf)}
+        return {"modes": modes, "absorption": {"tmm/A_crystal": np.array([0.46])},
+                "transfer": {"device/coupling_efficiency": np.array(0.9)}, "threshold": th,
+                "threshold_attrs": {"headline_anchor": "optical"}}
+
+    settings = {"name": "s", "key": "threshold.x", "values": [1.0, 2.0], "unit": "u"}
+    ds, units = gather_points(settings, [point(70.0), point(np.nan)])
+    j = ds["j_th/dual_cavity/spot_a_per_cm2"]
+    assert isinstance(j, Flagged) and j.flags.tolist() == [FLAG_CODES["ok"], FLAG_CODES["not_reached"]]
+    assert j.values.tolist() == [70.0, 0.0] and "-1" not in units["j_th/dual_cavity/spot_a_per_cm2"]
+    md = sweep_markdown(settings, ds, ["a.h5", "b.h5"])
+    assert "| 70 | unreachable |" in md and md.count("unreachable") == 1 + 4

@@ -15,9 +15,11 @@ from sims.config import ConfigError
 
 from sims.config_checks import validate_config
 from sims.led_efficiency import RollOff, fit_rolloff, photon_energy_ev
+from sims.results import FLAG_CODES, Flagged
 from sims.threshold import (absorbed_irradiance_w_per_cm2, carrier_threshold, current_threshold,
                             material_threshold_gain_per_cm, modal_threshold_gain_per_cm,
-                            recombination_coefficients, threshold_study)
+                            recombination_coefficients)
+from sims.threshold_study import threshold_study
 
 MODE = {"lasing_wavelength_nm": 803.0, "Q_total": 2500.0, "Q_mirror": 2.0e4, "Q_absorption": 2857.0,
         "confinement_energy": 0.3, "group_index": 2.2, "gain_layer_thickness_nm": 180.0, "Q_measured": 780.0}
@@ -164,21 +166,25 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     cfg = copy.deepcopy(config["threshold"])
     tr = {"microcavity": _transfer(0.3, 50.0), "standard": _transfer(1e-6, 350.0)}  # standard: unreachable
     ds, units, attrs = threshold_study(cfg, MODE, tr, A405)
-    assert ds["headline/single_cavity/j_th_a_per_cm2"] == -1.0
+    # a threshold not reached is flagged, never a magic number
+    single = ds["headline/single_cavity/j_th_a_per_cm2"]
+    assert isinstance(single, Flagged) and single.status() == "not_reached" and float(single.values) == 0.0
+    assert "-1" not in units["headline/single_cavity/j_th_a_per_cm2"]
+    f = lambda k: float(ds[k].as_float()) if isinstance(ds[k], Flagged) else float(ds[k])
     # the single cavity is not reached: the ratio is the lower bound J_max / J_th(dual)
     assert bool(ds["headline/ratio_is_lower_bound"])
-    assert ds["headline/single_cavity/exitance_needed_w_per_cm2"] > 28.5
-    jd = float(ds["headline/dual_cavity/j_th_a_per_cm2"])
+    assert f("headline/single_cavity/exitance_needed_w_per_cm2") > 28.5
+    jd = f("headline/dual_cavity/j_th_a_per_cm2")
     assert 0 < jd < 2500
-    assert float(ds["headline/ratio_single_over_dual"]) == pytest.approx(2500.0 / jd)
-    assert jd == float(ds[f"jth/dual_cavity/{cfg['anchor']}/{cfg['pump_reading']}/device"])
+    assert f("headline/ratio_single_over_dual") == pytest.approx(2500.0 / jd)
+    assert jd == f(f"jth/dual_cavity/{cfg['anchor']}/{cfg['pump_reading']}/device")
     # the crystal-mean reading is half the spot ratio here: more current
-    assert float(ds["jth/dual_cavity/optical/crystal_mean/device"]) > jd
+    assert f("jth/dual_cavity/optical/crystal_mean/device") > jd
     # J_th grows with distance along the sweep (the ratio falls)
-    js = ds["jth/dual_cavity/optical/spot/sweep"]
-    assert np.all(np.diff(js[js > 0]) > 0)
+    js = ds["jth/dual_cavity/optical/spot/sweep"].as_float()
+    assert np.all(np.diff(js[np.isfinite(js)]) > 0)
     # variants: a smaller absorbed ratio (single pass) needs more current
-    assert float(ds["variants/dual_cavity/single_pass/j_th_a_per_cm2"]) > jd
+    assert f("variants/dual_cavity/single_pass/j_th_a_per_cm2") > jd
     # ray-tracing power-density ratio at equal LED power
     assert float(ds["ray_tracing/power_density_ratio_dual_over_single"]) == pytest.approx(0.3 / 1e-6)
     path = tmp_path / "threshold.h5"
@@ -186,21 +192,23 @@ def test_threshold_study_and_summary_equal_hdf5(config, tmp_path):
     s = build_summary([Entry("jd", str(path), "headline/dual_cavity/j_th_a_per_cm2", "A/cm^2", "d"),
                        Entry("js", str(path), "jth/single_cavity/optical/spot/device", "A/cm^2", "s"),
                        Entry("q", str(path), "@q_choice", "", "q")])
-    assert s["jd"]["value"] == jd
+    assert s["jd"]["value"] == jd and s["jd"]["status"] == "ok"
     assert s["js"]["value"] is None and "not reached" in s["js"]["statement"]
+    assert s["js"]["status"] == "not_reached"
     assert s["q"]["value"] == cfg["q_choice"]
     json.dumps(s)
     # tornado: every choice and assumed input, both devices, low/high
     rows = json.loads(attrs["tornado_rows"])
-    tab = ds["tornado/j_th_a_per_cm2"]
+    tab = ds["tornado/j_th_a_per_cm2"].as_float()
     assert tab.shape == (len(rows), 2, 2) and len(rows) == 8 + len(cfg["assumed"])
     app = ds["tornado/applicable"]
+    assert np.array_equal(app, ds["tornado/j_th_a_per_cm2"].flags != FLAG_CODES["not_applicable"])
     i = [k for k, r in enumerate(rows) if r.startswith("bond")][0]
     assert not app[i, 0].any() and app[i, 1].all(), "the bond exists only for the single cavity"
     i = [k for k, r in enumerate(rows) if r.startswith("multipass")][0]
-    assert tab[i, 0, 0] == float(ds["variants/dual_cavity/single_pass/j_th_a_per_cm2"])
+    assert tab[i, 0, 0] == f("variants/dual_cavity/single_pass/j_th_a_per_cm2")
     # sensitivity: value column of each anchor is that anchor's dual-cavity J_th
-    sens = ds["sensitivity/j_th_a_per_cm2"]
+    sens = ds["sensitivity/j_th_a_per_cm2"].as_float()
     assert sens.shape == (len(cfg["assumed"]), 3, 3)
     assert np.allclose(sens[:, 0, 1], jd)
 
@@ -310,3 +318,62 @@ def test_jth_increases_with_distance_for_both_devices(config):
             assert reached.size >= 2, (led, rd, j)
             assert np.all(np.diff(reached) > 0), (led, rd, j)
             assert np.all(j[:reached.size] > 0), "once not reached, farther is not reached either"
+
+
+def test_summary_reads_flags_and_plain_values(tmp_path):
+    """Missing values come from the flag datasets of the schema (never a -1 check); plain arrays
+    and Flagged ones are read alike."""
+    from sims.results import write_h5
+    from sims.summary import Entry, build_summary, format_entry
+
+    path = tmp_path / "m.h5"
+    write_h5(path, {"Q_absorption": Flagged.from_float(np.inf), "Q_total": np.array(375.0),
+                    "j": Flagged.from_float(np.array([12.5, np.nan]), nan="not_reached"), "minus": np.array(-1.0)})
+    e = lambda name, ds, index=None: Entry(name, str(path), ds, "1", name, index)
+    s = build_summary([e("qa", "Q_absorption"), e("qt", "Q_total"), e("j0", "j", 0), e("j1", "j", 1),
+                       e("minus", "minus"), e("gone", "no_such_dataset")])
+    assert s["qa"]["value"] is None and s["qa"]["status"] == "infinite" and format_entry(s["qa"]) == "infinite"
+    assert s["qt"]["value"] == 375.0 and s["qt"]["status"] == "ok"
+    assert s["j0"]["value"] == 12.5 and s["j0"]["status"] == "ok"
+    assert s["j1"]["value"] is None and s["j1"]["status"] == "not_reached" and format_entry(s["j1"]) == "not reached"
+    assert s["minus"]["value"] == -1.0 and s["minus"]["status"] == "ok", "a plain -1 is a number, not a flag"
+    assert s["gone"]["value"] is None and s["gone"]["status"] == "failed"
+    json.dumps(s)
+
+
+def test_flagged_inputs_are_read_like_plain_ones(config):
+    """Other steps may store Q_absorption ("infinite") and the exit/air power ratio as Flagged."""
+    from sims.threshold import check_mode, exit_to_air, mode_scalars
+
+    data = {k: np.array(v) for k, v in MODE.items()}
+    data["Q_absorption"] = Flagged.from_float(np.inf)
+    mode = mode_scalars(data, {"mode_choice": "nearest"})
+    assert mode["Q_absorption"] == math.inf and mode["Q_total"] == MODE["Q_total"]
+    check_mode(mode)
+    cfg = copy.deepcopy(config["threshold"])
+    assert carrier_threshold(cfg, mode) == carrier_threshold(cfg, MODE)
+    t = _transfer(0.3, 50.0)
+    plain = exit_to_air(t, cfg)
+    t["exit_to_air_power_ratio"] = Flagged(np.array(1.2), 0)
+    assert exit_to_air(t, cfg) == plain == 1.2
+    t["exit_to_air_power_ratio"] = Flagged(np.array(0.0), FLAG_CODES["failed"])
+    if cfg["eqe_measured_in"] == "air":
+        with pytest.raises(ConfigError, match="eqe_measured_in"):
+            exit_to_air(t, cfg)
+
+
+def test_light_current_crosses_threshold_at_the_headline_flux(config):
+    from sims.light_current import light_current
+
+    cfg = copy.deepcopy(config["threshold"])
+    tr = {"microcavity": _transfer(0.3, 50.0), "standard": _transfer(0.02, 350.0)}
+    ds, _, _ = threshold_study(cfg, MODE, tr, A405)
+    flux_th = float(ds[f"pump/{cfg['anchor']}/absorbed_photon_flux_per_cm2_s"].as_float())
+    li, units = light_current(cfg, MODE, tr, flux_th)
+    assert set(units) == set(li)
+    J = li["li/current_density_a_per_cm2"]
+    out = li["li/dual_cavity/output_w_per_cm2"]
+    assert np.all(np.diff(out) > 0), "more current, more light"
+    jd = float(ds["headline/dual_cavity/j_th_a_per_cm2"].as_float())
+    above, below = out[J > 1.5 * jd], out[J < jd / 1.5]
+    assert above.min() > 100 * below.max(), "the output jumps across the headline threshold"

@@ -10,12 +10,12 @@ import pytest
 from conftest import rel_err
 
 from sims.config import ConfigError
-
 from sims.config_checks import validate_config
-from sims.transfer import (AngularTable, check_angular_table, fresnel_power_transmission, irradiance_maps,
-                           lambertian_table, landed_fraction, make_grids, missed_fraction_angular,
-                           refract_table, transfer_led, view_factor_coaxial_disks,
-                           view_factor_parallel_rectangles)
+from sims.transfer import transfer_led
+from sims.transfer_radiometry import (irradiance_maps, landed_fraction, make_grids, missed_fraction_angular,
+                                      view_factor_coaxial_disks, view_factor_parallel_rectangles)
+from sims.transfer_tables import (AngularTable, check_angular_table, fresnel_power_transmission, lambertian_table,
+                                  refract_table)
 
 LED = (140.0, 140.0)
 CRYSTAL = (290.0, 270.0)
@@ -190,7 +190,7 @@ def test_absorption_table_tmm_crystal_share(config):
 
 def test_read_emission_checks_the_file(tmp_path):
     from sims.results import write_h5
-    from sims.transfer import read_emission
+    from sims.transfer_tables import read_emission
 
     th = np.linspace(0, 90, 31)
     good = tmp_path / "good.h5"
@@ -210,8 +210,62 @@ def test_read_emission_checks_the_file(tmp_path):
         read_emission(none)
 
 
+def test_exit_to_air_ratio_is_flagged_without_an_air_table(tmp_path):
+    # the ratio is a Flagged value: ok with an air table, not_reached (never a magic -1) without
+    from sims.results import FLAG_CODES, Flagged, read_h5, write_h5
+    from sims.transfer_tables import exit_to_air_power_ratio, read_emission
+
+    th = np.linspace(0, 90, 31)
+    both, exit_only = tmp_path / "both.h5", tmp_path / "exit_only.h5"
+    write_h5(both, {"theta_deg": th, "intensity_per_sr": np.cos(np.radians(th)),
+                    "intensity_air_per_sr": 0.5 * np.cos(np.radians(th))}, {"exit_medium_index": 1.554})
+    write_h5(exit_only, {"theta_deg": th, "intensity_per_sr": np.cos(np.radians(th))}, {"exit_medium_index": 1.554})
+    ok = exit_to_air_power_ratio(read_emission(both))
+    assert ok.status() == "ok" and float(ok.values) == pytest.approx(2.0, rel=1e-12)
+    missing = exit_to_air_power_ratio(read_emission(exit_only))
+    assert missing.status() == "not_reached" and np.isnan(missing.as_float())
+    out = tmp_path / "t.h5"
+    write_h5(out, {"exit_to_air_power_ratio": missing})
+    back = read_h5(out)[0]["exit_to_air_power_ratio"]
+    assert isinstance(back, Flagged) and int(back.flags) == FLAG_CODES["not_reached"] and float(back.values) == 0.0
+
+
+def test_device_geometry_of_both_devices(config):
+    from sims.transfer import device_geometry
+
+    d, sub, bond = device_geometry(config, "microcavity")
+    assert sub is None and bond == "none"
+    assert d == config["layers"][config["transfer"]["devices"]["microcavity"]["gap_layer"]]["thickness_nm"] / 1e3
+    st = config["transfer"]["devices"]["standard"]
+    d, sub, bond = device_geometry(config, "standard")
+    assert d == st["distance_um"] and bond == st["bond"] and sub <= d
+    bad = copy.deepcopy(config)
+    bad["transfer"]["devices"]["standard"]["distance_um"] = 0.5 * sub
+    with pytest.raises(ConfigError, match="transfer.devices.standard.distance_um"):
+        device_geometry(bad, "standard")
+
+
+def test_layer_absorption_is_the_tmm_package_result(config):
+    # sims.transfer_matrix owns the tmm calls: same numbers as calling the package directly
+    import tmm
+
+    from sims.stack import build_stack
+    from sims.transfer_matrix import layer_absorption
+
+    stack = build_stack(config, config["transfer"]["absorber_stack"])
+    wl = config["transfer"]["pump_wavelength_nm"] / 1e3
+    r = layer_absorption(stack, wl, [0.0, 40.0], "p")
+    n = np.array(stack.index_profile(wl), dtype=complex)
+    n[0] = n[0].real
+    d = [np.inf] + [l.thickness_um for l in stack.layers] + [np.inf]
+    ref = tmm.coh_tmm("p", n, d, np.radians(40.0), wl)
+    assert r["R"][1] == ref["R"] and r["T"][1] == ref["T"]
+    assert np.array_equal(r["absorbed"][1], tmm.absorp_in_each_layer(ref))
+    assert np.allclose(r["absorbed"].sum(axis=1), 1.0, atol=1e-9)
+
+
 def test_lasing_spot_sits_on_the_absorbed_maximum():
-    from sims.transfer import spot_center, spot_mean
+    from sims.transfer_radiometry import spot_center, spot_mean
 
     th = np.linspace(0, 90, 181)
     ring = AngularTable(th, np.sin(np.radians(th)) ** 4 * np.cos(np.radians(th)), 1.554).normalised()
@@ -231,8 +285,9 @@ def test_lasing_spot_sits_on_the_absorbed_maximum():
 # ---------------------------------------------------------------------------------------
 # issue 17: devices as built, spectral and multipass model
 # ---------------------------------------------------------------------------------------
-from sims.transfer import (air_gap_effective, device_optics, device_sweep_um, multipass_maps, pass_tables,  # noqa: E402
-                           read_emission_spectral, transfer_device)
+from sims.transfer import device_sweep_um, transfer_device  # noqa: E402
+from sims.transfer_multipass import air_gap_effective, device_optics, multipass_maps, pass_tables  # noqa: E402
+from sims.transfer_tables import read_emission_spectral  # noqa: E402
 
 TH = np.linspace(0.0, 89.9, 181)
 WL = np.linspace(620.0, 740.0, 25)
@@ -279,7 +334,7 @@ def test_multipass_equals_exact_planar_solution_on_infinite_crystal(config, d_um
     # sims.transfer_fullwave) averaged over enough frequencies to wash out the gap fringes, against
     # this step's multipass model built from its own vectorised tables (rta_grid) and pass sums
     from sims import transfer_fullwave as tf
-    from sims.pump_absorption import rta_grid
+    from sims.transfer_matrix import rta_grid
 
     cfg = copy.deepcopy(config)
     fw = cfg["transfer_fullwave"]
@@ -442,7 +497,7 @@ def test_emission_without_s_map_falls_back_to_unpolarised(tmp_path):
 
 @pytest.mark.parametrize("d0", [5.0, 50.0, 350.0])
 def test_summed_pass_kernel_equals_the_sum_of_pass_maps(d0):
-    from sims.transfer import irradiance_map_passes
+    from sims.transfer_radiometry import irradiance_map_passes
 
     th = np.linspace(0, 89.9, 181)
     g = make_grids(140.0, 100.0, 290.0, 270.0, pitch_um=2.0, margin_um=20.0)

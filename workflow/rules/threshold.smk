@@ -47,6 +47,12 @@ rule summary:
         comparison="results/transfer/comparison.h5",
         threshold="results/threshold/threshold.h5",
         modes_i=lambda w: f"results/cavity/{config['emission']['leds']['microcavity']['stack']}/modes.h5",
+        modes=expand("results/cavity/{stack}/modes.h5", stack=list(config["cavity"]["stacks"])),
+        emission=expand("results/emission/{led}/emission.h5", led=list(config["emission"]["leds"])),
+        mirrors=expand(
+            "results/mirrors/{mirror}/metrics.json",
+            mirror=list(config["mirror_spectra"]["mirrors"]),
+        ),
     output:
         json="results/summary.json",
         html=report("results/headline_table.html", caption="../report/headline_table.rst", category="Threshold"),
@@ -57,4 +63,5 @@ rule summary:
     shell:
         "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
-        "--modes-i {input.modes_i} --json {output.json} --html {output.html} > {log} 2>&1"
+        "--modes-i {input.modes_i} --modes {input.modes} --emission {input.emission} --mirrors {input.mirrors} "
+        "--json {output.json} --html {output.html} > {log} 2>&1"

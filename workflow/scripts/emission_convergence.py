@@ -1,15 +1,15 @@
 """Validation: the k_par sweep's escape fraction at one kx against resolution and the transfer
-matrix (sims.emission.resolution_convergence) -> results/validation/emission/{led}/convergence.h5."""
+matrix (sims.emission_meep_sweep.resolution_convergence) -> results/validation/emission/{led}/convergence.h5."""
 
 import argparse
 import json
 
 
-
 def main(argv=None):
     import meep as mp
 
-    from sims import emission as E
+    from sims.emission import led_setup
+    from sims.emission_meep_sweep import convergence_units, resolution_convergence
     from sims.results import Timer, provenance, write_h5
 
     ap = argparse.ArgumentParser(description=__doc__)
@@ -19,13 +19,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
     settings = json.loads(a.settings)
     mp.verbosity(0)
-    su = E.led_setup(settings, a.led)
+    su = led_setup(settings, a.led)
     with Timer() as t:
-        conv = E.resolution_convergence(su["stack"], su["em"], su["side"], su["n_exit"],
-                                        settings["simulation"]["pml_um"], settings["simulation"]["decay_threshold"])
-    units = {k: "px/um" if k == "resolution_px_per_um" else "1/um (cycles)" if k == "kx_per_um" else
-             "nm" if k == "wavelength_nm" else "1 (c dt / dx)" if k == "courant" else
-             "1 (fraction of the sheet's power)" for k in conv}
+        conv = resolution_convergence(su["stack"], su["em"], su["side"], su["n_exit"],
+                                      settings["simulation"]["pml_um"], settings["simulation"]["decay_threshold"])
+    units = convergence_units(conv)
     write_h5(a.h5, conv, provenance(settings, t.seconds, led=a.led), units)
     print(json.dumps({k: v.tolist() for k, v in conv.items()}))
 

@@ -9,11 +9,11 @@ import argparse
 import json
 
 
-
 def main(argv=None):
     import meep as mp
 
-    from sims import emission as E
+    from sims import emission_meep_sweep as M
+    from sims.emission import led_setup
     from sims.results import provenance, write_h5
 
     ap = argparse.ArgumentParser(description=__doc__)
@@ -25,13 +25,13 @@ def main(argv=None):
     a = ap.parse_args(argv)
     settings = json.loads(a.settings)
     mp.verbosity(0)
-    su = E.led_setup(settings, a.led)
-    tasks = E.sweep_tasks(len(su["positions"]), len(su["kx"]), a.part, a.parts)
-    results = E.run_sweep_tasks(su["stack"], su["positions"], su["kx"], su["em"], tasks,
+    su = led_setup(settings, a.led)
+    tasks = M.sweep_tasks(len(su["positions"]), len(su["kx"]), a.part, a.parts)
+    results = M.run_sweep_tasks(su["stack"], su["positions"], su["kx"], su["em"], tasks,
                                 resolution=float(su["em"]["resolution_px_per_um"]),
                                 pml_um=settings["simulation"]["pml_um"],
                                 decay_threshold=settings["simulation"]["decay_threshold"])
-    ds, units = E.sweep_part_datasets(results)
+    ds, units = M.sweep_part_datasets(results)
     seconds = sum(r["seconds"] for _, r in results)
     write_h5(a.h5, ds, provenance(settings, seconds, led=a.led, part=a.part, parts=a.parts), units)
     print(f"{a.led} part {a.part}/{a.parts}: {len(results)} Meep runs, {seconds:.1f} s")

@@ -3,9 +3,9 @@
 import argparse
 import json
 
-
+from sims.mirror_convergence import convergence_markdown, resolution_convergence
+from sims.mirror_spectra import mirror_settings
 from sims.results import provenance, write_text
-from sims.mirror_spectra import convergence_markdown, mirror_settings, resolution_convergence
 
 
 def main(argv=None):
@@ -25,7 +25,7 @@ def main(argv=None):
     out = {"mirror": mirror, "rows": rows, "provenance": provenance(settings, wall)}
     for path, text in ((args.json, json.dumps(out, indent=1, default=float)), (args.md, md)):
         write_text(path, text)
-    print(md)
+    print(md.splitlines()[0])
 
 
 if __name__ == "__main__":

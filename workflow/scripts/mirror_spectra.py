@@ -3,9 +3,12 @@
 
 import argparse
 import json
+from pathlib import Path
 
-
-from sims.mirror_spectra import mirror_spectra
+from sims.mirror_claims import claims_csv
+from sims.mirror_spectra import compute_mirror_spectra, spectra_h5_content, summary_line
+from sims.plots.mirrors import plot_mirror
+from sims.results import provenance, save_figure, write_h5, write_text
 
 
 def main(argv=None):
@@ -19,21 +22,15 @@ def main(argv=None):
                     help="also the Meep kx sweep, s and p (the validation step); default: normal incidence only")
     args = ap.parse_args(argv)
     settings = json.loads(args.settings)
-    m = mirror_spectra(settings, args.mirror, args.h5, args.fig, args.metrics,
-                       log=lambda s: print(s, flush=True), oblique=args.oblique)
-    n = m["normal"]
-    line = (f"{args.mirror}: wall {m['wall_time_s']:.1f} s, {m['meep_runs']} Meep runs; normal incidence RMS |dR| "
-            f"{n['rms_dR']:.4f}, edges Meep {n['edges_meep_nm']} tmm {n['edges_tmm_nm']} nm")
-    if args.oblique:
-        line += (f"; sweep RMS |dR| s {m['sweep_s']['rms_dR']:.4f} p {m['sweep_p']['rms_dR']:.4f} "
-                 f"(settled frequencies only: s {m['sweep_s']['rms_dR_settled']:.4f}, {m['sweep_s']['n_unsettled']} unsettled; "
-                 f"p {m['sweep_p']['rms_dR_settled']:.4f}, {m['sweep_p']['n_unsettled']} unsettled); "
-                 f"max |A_meep - A_tmm| {m['max_abs_dA_all']:.4f}")
-    else:
-        line += f"; max |A_meep - A_tmm| {n['max_abs_dA']:.4f}"
-    print(line)
-    for c in m["claims"]:
-        print("claim:", json.dumps(c))
+    result = compute_mirror_spectra(settings, args.mirror, log=lambda s: print(s, flush=True), oblique=args.oblique)
+    m = result["metrics"]
+    datasets, units, attrs = spectra_h5_content(result)
+    write_h5(args.h5, datasets, provenance(settings, m["wall_time_s"], **attrs), units)
+    save_figure(plot_mirror(result), args.fig)
+    write_text(args.metrics, json.dumps(m, indent=1, default=float))
+    write_text(Path(args.metrics).with_suffix(".csv"), claims_csv(m["claims"]))
+    print(summary_line(m, args.oblique))
+    return m
 
 
 if __name__ == "__main__":

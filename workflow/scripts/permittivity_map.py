@@ -3,9 +3,9 @@
 import argparse
 import json
 
-
+from sims.permittivity_map import UNITS, permittivity_maps
+from sims.plots.geometry import plot_permittivity
 from sims.results import Timer, provenance, save_figure, write_h5
-from sims.permittivity_map import permittivity_maps, plot_permittivity
 
 
 def main(argv=None):
@@ -16,18 +16,13 @@ def main(argv=None):
     ap.add_argument("--fig", required=True)
     args = ap.parse_args(argv)
     settings = json.loads(args.settings)
-    import meep as mp
-
-    mp.verbosity(0)
     with Timer() as t:
         maps = permittivity_maps(settings, args.stack)
-    units = {"z_um": "um", "eps_1d": "1", "x_um": "um", "z2_um": "um", "eps_2d": "1",
-             "interfaces_um": "um", "interfaces_2d_um": "um", "wavelength_um": "um", "gap_2d_um": "um"}
     attrs = provenance(settings, t.seconds, stack=args.stack,
                        resolution_1d_px_per_um=settings["simulation"]["resolution_1d_px_per_um"],
                        resolution_2d_px_per_um=settings["simulation"]["resolution_2d_px_per_um"],
                        axis_note="2D grid: Meep x-y cell, Meep y is the stack axis z")
-    write_h5(args.h5, maps, attrs, units)
+    write_h5(args.h5, maps, attrs, UNITS)
     save_figure(plot_permittivity(maps, args.stack), args.fig)
     print(f"{args.stack}: 1D grid {maps['eps_1d'].shape}, 2D grid {maps['eps_2d'].shape}, {t.seconds:.1f} s")
 

@@ -8,12 +8,10 @@ FDTD check. With absorption_method meep the default rule runs these points itsel
 import argparse
 import json
 
-
 import numpy as np
 
+from sims.pump_absorption import absorber_stack, meep_check
 from sims.results import Timer, provenance, read_h5, write_h5
-from sims.pump_absorption import meep_check
-from sims.stack import build_stack
 
 
 def main(argv=None):
@@ -24,8 +22,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     s = json.loads(args.settings)
     t, sim = s["transfer"], s["simulation"]
-    thickness_nm = float(np.real(read_h5(args.modes)[0]["gain_layer_thickness_nm"]))
-    stack = build_stack(s, t["absorber_stack"]).with_thickness(t["absorber_layer"], thickness_nm / 1e3)
+    stack, thickness_nm = absorber_stack(s, float(np.real(read_h5(args.modes)[0]["gain_layer_thickness_nm"])))
     with Timer() as timer:
         ds, attrs = meep_check(stack, t["pump_wavelength_nm"] / 1e3, t["absorption_meep_angles_deg"],
                                t["absorber_layer"], sim["resolution_1d_px_per_um"], sim["pml_um"],

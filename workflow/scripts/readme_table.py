@@ -11,12 +11,9 @@ import sys
 from pathlib import Path
 
 
-from sims.summary import format_value
+from sims.summary import format_entry as fmt
 
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
-
-
-fmt = format_value
 
 
 def render(summary: dict) -> str:
@@ -29,17 +26,17 @@ def render(summary: dict) -> str:
             cols = r["columns"]
             cells = [nums[cols[c]] for c in ("dual_cavity", "single_cavity") if c in cols]
             if len(cells) == 2:
-                vals = [fmt(c.get("value")) for c in cells]
+                vals = [fmt(c) for c in cells]
             else:
                 cells = [nums[n] for n in cols.values()]
-                vals = [" / ".join(fmt(c.get("value")) for c in cells), ""]
+                vals = [" / ".join(fmt(c) for c in cells), ""]
             srcs = "; ".join(f"`{c.get('source', '')}`" for c in cells)
             rows.append(f"| {r['quantity']} | {vals[0]} | {vals[1]} | {r['unit']} | {srcs} |")
         return "\n".join(rows)
     rows = ["| quantity | value | unit | how it was obtained (file:dataset) |", "|---|---|---|---|"]
     for name, entry in nums.items():
         desc = entry.get("description", name).replace("|", "/")
-        rows.append(f"| {desc} | {fmt(entry.get('value'))} | {entry.get('unit', '')} | `{entry.get('source', '')}` |")
+        rows.append(f"| {desc} | {fmt(entry)} | {entry.get('unit', '')} | `{entry.get('source', '')}` |")
     return "\n".join(rows)
 
 
