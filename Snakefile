@@ -1,11 +1,13 @@
 # Dual-cavity perovskite laser: FDTD (Meep) workflow. See README.md.
-# The config is checked (schema, then physics) before any rule is planned; a rejected
-# config stops here with the offending key named and nothing written to results/.
+# The config is checked once, in workflow/rules/common.smk (sims.config.schema_check: the JSON
+# schema workflow/schemas/config.schema.yaml with defaults filled and friendly messages, then
+# the physics checks) before any rule is planned; a rejected config stops there with the
+# offending key named and nothing written to results/.
 
 import sys
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -14,11 +16,7 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
-
-
-validate(config, "workflow/schemas/config.schema.yaml")
-
-
+include: "workflow/rules/runs.smk"
 include: "workflow/rules/materials.smk"
 include: "workflow/rules/geometry.smk"
 include: "workflow/rules/mirrors.smk"
@@ -33,8 +31,10 @@ include: "workflow/rules/sweeps.smk"
 # The Snakemake process must not import meep: its MPI_Init would take the PMIx rank of a
 # SLURM job step and every Meep child process would then fail. Rules run Meep in children.
 if "meep" in sys.modules:
-    raise WorkflowError("a rule file imported meep into the Snakemake process; import sims "
-                        "modules that need meep only inside the entry scripts")
+    raise WorkflowError(
+        "a rule file imported meep into the Snakemake process; import sims "
+        "modules that need meep only inside the entry scripts"
+    )
 
 
 onstart:

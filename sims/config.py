@@ -8,7 +8,9 @@ Two stages, both ending in :class:`ConfigError` naming the config key and the re
    must be ordered, simulated bands inside every material's data range, PML thickness,
    pixels per thinnest layer and per wavelength.
 
-Modules that add a config section register their own checks with :func:`register_check`.
+Modules that add a config section register their own checks with :func:`register_check`;
+this module imports none of them: :mod:`sims.config_checks` imports every step module (so that
+all checks are registered) and runs both stages (``validate_config``, ``load_config``).
 """
 
 from __future__ import annotations
@@ -69,27 +71,6 @@ def read_yaml(path: str | Path, key: str = "configfile") -> dict:
     if not isinstance(data, dict):
         raise ConfigError([(key, f"{path} must hold a mapping of keys, got {type(data).__name__}")])
     return data
-
-
-def load_config(*paths: str | Path) -> dict:
-    """Read config.yaml (and optional override files, merged in order) and validate."""
-    paths = paths or (DEFAULT_CONFIG,)
-    config: dict = {}
-    for p in paths:
-        config = deep_update(config, read_yaml(p))
-    return validate_config(config)
-
-
-def validate_config(config: dict) -> dict:
-    """Schema (with defaults) then physics checks; returns the completed config."""
-    config = copy.deepcopy(config)
-    schema_problems = schema_check(config)
-    if schema_problems:
-        raise ConfigError(schema_problems)
-    problems = physics_problems(config)
-    if problems:
-        raise ConfigError(problems)
-    return config
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,17 +161,9 @@ def _friendly(err) -> str:
 # ---------------------------------------------------------------------------------------
 # physics checks
 # ---------------------------------------------------------------------------------------
-CHECK_MODULES: list[str] = ["sims.cavity", "sims.transfer", "sims.threshold", "sims.mirror_spectra", "sims.emission",
-                            "sims.emission_nearfar",
-                            "sims.sweeps", "sims.transfer_fullwave"]
-"""sims modules that register checks of their own config sections (imported lazily)."""
-
-
-def physics_problems(config: dict) -> list[tuple[str, str]]:
-    import importlib
-
-    for mod in CHECK_MODULES:
-        importlib.import_module(mod)
+def registered_problems(config: dict) -> list[tuple[str, str]]:
+    """(key, reason) of every check registered so far, in order; a fatal check with problems stops.
+    Use :func:`sims.config_checks.physics_problems`, which registers the steps' checks first."""
     problems: list[tuple[str, str]] = []
     for check in _CHECKS:
         problems.extend(check(config))
@@ -409,40 +382,6 @@ def sub_config(config: dict, stacks: Iterable[str] = (), mirrors: Iterable[str] 
 LAUNCH_ONLY_KEYS = {("simulation", "mpi_bind_to")}
 
 
-# ---------------------------------------------------------------------------------------
-# physics checks in a child process: the Snakemake process must never import meep (its
-# MPI_Init would claim the PMIx rank of a SLURM job step, and every Meep child would fail)
-# ---------------------------------------------------------------------------------------
-def physics_problems_subprocess(config: dict, python: str) -> list[tuple[str, str]]:
-    """:func:`physics_problems` run by ``python -m sims.config`` (config on stdin)."""
-    import json
-    import subprocess
-
-    out = subprocess.run([python, "-m", "sims.config"], input=json.dumps(config), text=True,
-                         capture_output=True, cwd=str(REPO), timeout=600)
-    lines = [l for l in out.stdout.splitlines() if l.startswith("CONFIG_PROBLEMS ")]
-    try:
-        return [tuple(p) for p in json.loads(lines[-1].split(" ", 1)[1])]
-    except (ValueError, IndexError):
-        raise RuntimeError(f"config check process failed (exit {out.returncode}):\n{out.stderr[-3000:]}") from None
-
-
-def _main() -> None:
-    import json
-    import sys
-
-    # Run as `python -m sims.config`, this file is __main__; the steps' modules register their
-    # checks with the imported `sims.config`, so its physics_problems must be the one called.
-    from sims.config import physics_problems as registered_problems
-
-    config = json.load(sys.stdin)
-    print("CONFIG_PROBLEMS " + json.dumps(registered_problems(config)), flush=True)
-
-
-if __name__ == "__main__":
-    _main()
-
-
 @register_check
 def check_finite_crystal_2d(config: dict):
     """The finite-crystal 2D check: stack and group exist, crystal fits in the cell, band in data."""
@@ -469,3 +408,21 @@ def finite_crystal_band(config):
 
 
 SIMULATED_BANDS.append(finite_crystal_band)
+
+
+# ---------------------------------------------------------------------------------------
+# physics checks in a child process: the Snakemake process must never import meep (its
+# MPI_Init would claim the PMIx rank of a SLURM job step, and every Meep child would fail)
+# ---------------------------------------------------------------------------------------
+def physics_problems_subprocess(config: dict, python: str) -> list[tuple[str, str]]:
+    """:func:`sims.config_checks.physics_problems` run by ``python -m sims.config_checks`` (config on stdin)."""
+    import json
+    import subprocess
+
+    out = subprocess.run([python, "-m", "sims.config_checks"], input=json.dumps(config), text=True,
+                         capture_output=True, cwd=str(REPO), timeout=600)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("CONFIG_PROBLEMS ")]
+    try:
+        return [tuple(p) for p in json.loads(lines[-1].split(" ", 1)[1])]
+    except (ValueError, IndexError):
+        raise RuntimeError(f"config check process failed (exit {out.returncode}):\n{out.stderr[-3000:]}") from None

@@ -148,9 +148,6 @@ def mirror_band(config: dict, mirror: str):
     return st, stack, wavelength_nm, f, (lo / 1e3, hi / 1e3), 2.0 / (f.min() + f.max())
 
 
-_mirror_band = mirror_band  # the old private name, still imported by sims.benchmarks
-
-
 def tmm_at_angles(stack: Stack, freqs_um_inv, n_below: float, angles_deg, pol: str, indices) -> dict:
     """R, T, A by transfer matrix exactly at fixed angles in the incidence medium.
 

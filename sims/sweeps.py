@@ -72,7 +72,7 @@ def sweep_points(config: dict) -> list[tuple[str, str]]:
 @register_check
 def check_sweeps(config: dict):
     """Each sweep names an existing numeric key; every point config passes all checks."""
-    from sims.config import physics_problems
+    from sims.config import registered_problems  # every step's checks (sims.config_checks imported them)
 
     for name, spec in config.get("sweeps", {}).items():
         key = spec["key"]
@@ -88,7 +88,7 @@ def check_sweeps(config: dict):
             yield f"sweeps.{name}.values", "values repeat"
         for i, value in enumerate(spec["values"]):
             point = point_config(config, name, i)
-            problems = schema_check(point) or physics_problems(point)
+            problems = schema_check(point) or registered_problems(point)
             for k, reason in problems:
                 yield f"sweeps.{name}.values[{i}]", f"{key} = {value!r} gives {k}: {reason}"
 

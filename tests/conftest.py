@@ -19,7 +19,7 @@ def rel_err(value, reference) -> float:
 @pytest.fixture(scope="session")
 def config():
     """The default config.yaml, validated, defaults filled."""
-    from sims.config import load_config
+    from sims.config_checks import load_config
 
     return load_config(REPO / "config.yaml")
 
@@ -27,7 +27,7 @@ def config():
 @pytest.fixture(scope="session")
 def quick_config():
     """config.yaml with presets/quick.yaml merged over it."""
-    from sims.config import load_config
+    from sims.config_checks import load_config
 
     return load_config(REPO / "config.yaml", REPO / "presets" / "quick.yaml")
 

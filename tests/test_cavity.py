@@ -174,7 +174,8 @@ def test_calibration_puts_mode_on_target(config):
 
 
 def test_config_band_without_mode_is_rejected(config):
-    from sims.config import ConfigError, validate_config
+    from sims.config import ConfigError
+    from sims.config_checks import validate_config
 
     cfg = copy.deepcopy(config)
     cfg["cavity"]["stacks"]["microcavity_II"].update(wavelength_min_nm=1000, wavelength_max_nm=1090,
@@ -184,7 +185,8 @@ def test_config_band_without_mode_is_rejected(config):
 
 
 def test_config_source_outside_cavity_is_rejected(config):
-    from sims.config import ConfigError, validate_config
+    from sims.config import ConfigError
+    from sims.config_checks import validate_config
 
     cfg = copy.deepcopy(config)
     cfg["cavity"]["stacks"]["microcavity_II"]["gain_group"] = "dbr3"
@@ -327,7 +329,8 @@ def test_microcavity_I_calibrated_to_680nm(config):
     (lambda c: c.update(parameter="mirror_layer_thickness", mirror="dbr3"), "cavity.calibration.stacks.microcavity_I"),
 ])
 def test_config_bad_calibration_names_the_key(config, mutate, key):
-    from sims.config import ConfigError, validate_config
+    from sims.config import ConfigError
+    from sims.config_checks import validate_config
 
     cfg = copy.deepcopy(config)
     mutate(cfg["cavity"]["calibration"]["stacks"]["microcavity_I"])
@@ -336,7 +339,8 @@ def test_config_bad_calibration_names_the_key(config, mutate, key):
 
 
 def test_config_calibration_of_unknown_stack_and_old_layout_rejected(config):
-    from sims.config import ConfigError, validate_config
+    from sims.config import ConfigError
+    from sims.config_checks import validate_config
 
     cfg = copy.deepcopy(config)
     cfg["cavity"]["calibration"]["stacks"]["no_such"] = {"parameter": "gain_layer_thickness", "target_wavelength_nm": 800}

@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from sims.config import ConfigError, load_config, read_yaml, validate_config
+from sims.config import ConfigError, read_yaml
+from sims.config_checks import load_config, validate_config
 
 from conftest import REPO
 

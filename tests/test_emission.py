@@ -13,7 +13,8 @@ from sims import emission as E
 from sims import emission_meep_sweep as M
 from sims import emission_tables as T
 from sims import planar_green as G
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+from sims.config_checks import validate_config
 from sims.materials import material_from_config
 from sims.stack import Layer, Stack, build_stack
 

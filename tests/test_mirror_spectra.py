@@ -14,7 +14,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+
+from sims.config_checks import validate_config
 from sims.materials import Material
 from sims.mirror_claims import claims_csv, evaluate_claims
 from sims.mirror_spectra import STOP_BAND_LEVEL, mirror_settings, quarter_wave_nm, rms, stop_band_edges_nm, to_angles

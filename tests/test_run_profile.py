@@ -1,6 +1,6 @@
-"""sims.run_profile: critical path and utilisation from a Snakemake log (synthetic, no timing)."""
+"""bench.run_profile: critical path and utilisation from a Snakemake log (synthetic, no timing)."""
 
-from sims.run_profile import critical_path, parse_snakemake_log, run_profile
+from bench.run_profile import critical_path, parse_snakemake_log, run_profile
 
 LOG = """
 [Sat Dec  5 10:00:00 2026]

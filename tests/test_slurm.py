@@ -8,6 +8,7 @@ Skipped only where SLURM cannot be started (not root, not installed); in CI it r
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,7 +181,8 @@ def test_every_mpi_rule_uses_a_launcher_option_srun_and_mpirun_share():
     # the rank count: the SLURM tasks in a cluster job, the job's threads locally (--cores 1 works)
     assert 'MPI_N = "{resources.tasks}" if (workflow.remote_exec' in common
     for smk in (REPO / "workflow" / "rules").glob("*.smk"):
-        text = smk.read_text()
+        # a shell string that snakefmt splits over lines ("..." + MPI_N + "...") read as one line
+        text = re.sub(r"\s*\n\s*\+\s*", " + ", smk.read_text())
         assert "-np {resources.tasks}" not in text and "-np " not in text, smk.name
         for line in text.splitlines():
             if "{resources.mpi}" in line:

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from conftest import rel_err
 
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+
+from sims.config_checks import validate_config
 from sims.led_efficiency import RollOff, fit_rolloff, photon_energy_ev
 from sims.results import FLAG_CODES, Flagged
 from sims.threshold import (absorbed_irradiance_w_per_cm2, carrier_threshold, current_threshold,

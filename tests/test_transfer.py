@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from conftest import rel_err
 
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+from sims.config_checks import validate_config
 from sims.transfer import transfer_led
 from sims.transfer_radiometry import (irradiance_maps, landed_fraction, make_grids, missed_fraction_angular,
                                       view_factor_coaxial_disks, view_factor_parallel_rectangles)

@@ -17,7 +17,8 @@ from sims import fullwave_kernels as fk
 from sims import fullwave_structures as fs
 from sims import planar_te as pt
 from sims import transfer_fullwave as tf
-from sims.config import ConfigError, validate_config
+from sims.config import ConfigError
+from sims.config_checks import validate_config
 
 LAM = 0.68
 F = 1 / LAM

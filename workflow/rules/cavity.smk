@@ -4,56 +4,30 @@
 # The Meep points of the dispersion and thickness study and the convergence table are the
 # validation rule cavity_validation's (results/validation/cavity/{stack}/).
 
-from sims.cavity_study import VALIDATION_KEYS as CAVITY_VALIDATION_KEYS
-
-CAVITY_STACKS = list(config.get("cavity", {}).get("stacks", {}))
-
-
-def cavity_settings(stack, cfg=None, validation=False):
-    """Settings of cavity_modes: this stack, its calibration entry, the cavity section without the
-    validation-only keys (CAVITY_VALIDATION_KEYS: changing them reruns only cavity_validation) and
-    without `lateral` (the cavity_lateral rules'). validation=True: cavity_validation's, the cavity keys
-    it reads (those and the dispersion angles, thickness sweep and ringdown; not the spectrum check's)."""
-    from sims.config import sub_config
-
-    cfg = cfg or config
-    sub = sub_config(cfg, stacks=[stack], sections=("simulation", "cavity"))
-    if validation:
-        keep = set(CAVITY_VALIDATION_KEYS) | {"angles_deg", "thickness_sweep_nm", "ringdown_time"}
-        sub["cavity"] = {k: v for k, v in sub["cavity"].items() if k in keep}
-    else:
-        drop = {"lateral", *CAVITY_VALIDATION_KEYS}
-        sub["cavity"] = {k: v for k, v in sub["cavity"].items() if k not in drop}
-    sub["cavity"]["stacks"] = {stack: cfg["cavity"]["stacks"][stack]}
-    sub["cavity"]["calibration"] = stack_calibration(cfg, stack)
-    return settings_json(sub)
-
-
-def stack_calibration(cfg, stack):
-    """cavity.calibration with this stack's entry only (another stack's entry reruns nothing here)."""
-    cal = cfg["cavity"]["calibration"]
-    return dict(cal, stacks={k: v for k, v in cal["stacks"].items() if k == stack})
-
 
 rule cavity_modes:
     output:
-        h5="results/cavity/{stack}/modes.h5",
-        fig=report("results/cavity/{stack}/summary.png", caption="../report/cavity_modes.rst", category="Cavities", subcategory="{stack}"),
-        bench="results/cavity/{stack}/benchmark.json",
-    params:
-        settings=lambda w: cavity_settings(w.stack),
+        h5="results/{run}cavity/{stack}/modes.h5",
+        fig=report(
+            "results/{run}cavity/{stack}/summary.png",
+            caption="../report/cavity_modes.rst",
+            category="Cavities",
+            subcategory="{stack}",
+        ),
+        bench="results/{run}cavity/{stack}/benchmark.json",
     log:
-        "logs/cavity/{stack}.log",
+        "logs/{run}cavity/{stack}.log",
     benchmark:
-        "benchmarks/cavity/{stack}.tsv"
+        "benchmarks/{run}cavity/{stack}.tsv"
     priority: 20  # the longest serial jobs (up to ~5 min): start early (issue 18)
+    group:
+        point_group
     threads: 1
+    params:
+        settings=cavity_run_settings,
     shell:
-        "{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/modes.h5", stack=CAVITY_STACKS))
 
 
 # Meep cross-checks of the cavity step (validation target): the Meep 2D-Bloch dispersion points,
@@ -62,43 +36,41 @@ FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/modes.h5", stack=CAVITY_STAC
 rule cavity_validation:
     output:
         h5="results/validation/cavity/{stack}/validation.h5",
-        md=report("results/validation/cavity/{stack}/validation.md", caption="../report/cavity_validation.rst",
-                  category="Validation", subcategory="{stack}"),
-        fig=report("results/validation/cavity/{stack}/validation.png", caption="../report/cavity_validation.rst",
-                   category="Validation", subcategory="{stack}"),
+        md=report(
+            "results/validation/cavity/{stack}/validation.md",
+            caption="../report/cavity_validation.rst",
+            category="Validation",
+            subcategory="{stack}",
+        ),
+        fig=report(
+            "results/validation/cavity/{stack}/validation.png",
+            caption="../report/cavity_validation.rst",
+            category="Validation",
+            subcategory="{stack}",
+        ),
         bench="results/validation/cavity/{stack}/benchmark.json",
-    params:
-        settings=lambda w: cavity_settings(w.stack, validation=True),
     log:
         "logs/validation/cavity/{stack}.log",
     benchmark:
         "benchmarks/validation/cavity/{stack}.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.cavity_settings(config, w.stack, validation=True)),
     shell:
         "{PY} workflow/scripts/cavity_validation.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --md {output.md} --bench {output.bench} > {log} 2>&1"
 
 
-VALIDATION_OUTPUTS.extend(expand("results/validation/cavity/{stack}/validation.h5", stack=CAVITY_STACKS))
-
-
-def cavity_lateral_settings(stack):
-    from sims.config import sub_config
-
-    sub = sub_config(config, stacks=[stack], materials=[config["cavity"]["lateral"]["filler"]],
-                     sections=("simulation", "cavity"))
-    sub["cavity"] = dict(sub["cavity"], stacks={stack: config["cavity"]["stacks"][stack]})
-    sub["cavity"]["calibration"] = stack_calibration(config, stack)
-    return settings_json(sub)
-
-
 rule cavity_lateral:
     output:
         h5="results/cavity/{stack}/lateral.h5",
-        fig=report("results/cavity/{stack}/lateral.png", caption="../report/cavity_lateral.rst", category="Cavities", subcategory="{stack}"),
+        fig=report(
+            "results/cavity/{stack}/lateral.png",
+            caption="../report/cavity_lateral.rst",
+            category="Cavities",
+            subcategory="{stack}",
+        ),
         bench="results/cavity/{stack}/lateral_benchmark.json",
-    params:
-        settings=lambda w: cavity_lateral_settings(w.stack),
     log:
         "logs/cavity/{stack}_lateral.log",
     benchmark:
@@ -108,22 +80,22 @@ rule cavity_lateral:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     shell:
         "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 
-FINAL_OUTPUTS.extend(expand("results/cavity/{stack}/lateral.h5",
-                            stack=config.get("cavity", {}).get("lateral", {}).get("stacks", [])))
-
-
 rule cavity_lateral_convergence:
     output:
-        md=report("results/cavity/{stack}/lateral_convergence.md", caption="../report/cavity_lateral_convergence.rst",
-                  category="Cavities", subcategory="{stack}"),
+        md=report(
+            "results/cavity/{stack}/lateral_convergence.md",
+            caption="../report/cavity_lateral_convergence.rst",
+            category="Cavities",
+            subcategory="{stack}",
+        ),
         json="results/cavity/{stack}/lateral_convergence.json",
-    params:
-        settings=lambda w: cavity_lateral_settings(w.stack),
     log:
         "logs/cavity/{stack}_lateral_convergence.log",
     benchmark:
@@ -132,11 +104,8 @@ rule cavity_lateral_convergence:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     shell:
         "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
         "--stack {wildcards.stack} --settings {params.settings:q} --json {output.json} --md {output.md} > {log} 2>&1"
-
-
-# the finite-width convergence table: one width, cavity.lateral.convergence_* (a few minutes on 2 ranks): validation
-VALIDATION_OUTPUTS.extend(expand("results/cavity/{stack}/lateral_convergence.md",
-                            stack=config.get("cavity", {}).get("lateral", {}).get("stacks", [])))

@@ -3,13 +3,18 @@ import json
 import os
 import sys
 
+
 # The workflow runs the sims package of its own checkout (install.sh also installs it with
 # `pip install -e .`, but that may point at another clone): this process and, through
 # PYTHONPATH, every entry script import sims from workflow.basedir.
+def prepend_to_path_variable(name, directory):
+    """directory first in the search path held by the environment variable `name` (created if unset)."""
+    current = [p for p in os.environ.get(name, "").split(os.pathsep) if p]
+    os.environ[name] = os.pathsep.join([directory] + current)
+
+
 sys.path.insert(0, workflow.basedir)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [workflow.basedir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-)
+prepend_to_path_variable("PYTHONPATH", workflow.basedir)
 
 # One thread per process for the numerical libraries under Meep and numpy (OpenBLAS, which
 # Harminv's LAPACK calls go through, and OpenMP): each MPI rank is one core, threads on top
@@ -18,11 +23,15 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from sims.config import ConfigError, physics_problems_subprocess, schema_check, sub_config
+from sims.config import ConfigError, physics_problems_subprocess, schema_check
+from sims import step_settings as S
+from sims.step_settings import settings_json
+from sims.targets import final_outputs, validation_outputs
 
 # Interpreter of the simulation rules: the one running Snakemake (the venv made by
 # install.sh, or a conda env), so it sees Meep, mpi4py and h5py.
 PY = sys.executable
+
 
 # 1. schema (types, ranges, unknown keys; fills defaults in place), 2. physics checks in a
 # child process, so that this process never imports meep (see sims.config). Inside a
@@ -52,6 +61,8 @@ if not _problems and not workflow.remote_exec:
 if _problems:
     sys.stderr.write(f"\n{ConfigError(_problems)}\n\nNo rule was run and nothing was written.\n")
     sys.exit(1)
+
+
 # Ranks of the MPI rules must fit the local cores (Snakemake would otherwise shrink the
 # rule's threads silently while mpirun still starts every rank). Checked when a local run
 # starts (not in dry runs, not on a cluster, where the ranks are SLURM tasks).
@@ -128,25 +139,16 @@ MPI_N = "{resources.tasks}" if (workflow.remote_exec or config["simulation"]["mp
 # there (see workflow/scripts/mpi_singleton.sh). Locally: nothing.
 GROUPED_SERIAL = "bash workflow/scripts/mpi_singleton.sh " if workflow.remote_exec else ""
 
+
 wildcard_constraints:
     mirror="[A-Za-z][A-Za-z0-9_]*",
     stack="[A-Za-z][A-Za-z0-9_]*",
 
-# Two targets: `all` (default) = the paper's figure data and the threshold; `validation` =
-# the cross-checks (convergence tables, oblique mirror sweeps, Meep points of the dispersion
-# and thickness studies, finite-width convergence, near-to-far and full-wave checks).
-FINAL_OUTPUTS = []
-VALIDATION_OUTPUTS = []
 
-
-def settings_json(obj):
-    """Canonical JSON of a step's settings, passed to an entry script as one argument."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
-
-
+# Two targets: `all` (default) and `validation`; their lists are built in sims.targets.
 def get_final_outputs():
-    return FINAL_OUTPUTS
+    return final_outputs(config)
 
 
 def get_validation_outputs():
-    return VALIDATION_OUTPUTS
+    return validation_outputs(config)

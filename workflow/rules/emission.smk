@@ -1,58 +1,27 @@
 # Angular emission of the PeLEDs (issue 5): incoherent dipoles in the emitter layer, k_par sweep
 # by Meep (split over MPI ranks), transfer-matrix cross-check; radiance tables for the transfer step.
-from sims.config import sub_config
-
-EMISSION_LEDS = list(config.get("emission", {}).get("leds", {}))
 
 
 wildcard_constraints:
     led="[A-Za-z][A-Za-z0-9_]*",
 
 
-def emission_settings(led, cfg=None):
-    """Settings of one LED's emission; a stack calibrated under cavity.calibration brings its
-    cavity.stacks entry and its calibration entry (changing either reruns the emission), an
-    uncalibrated stack (standard PeLED) neither."""
-    cfg = cfg or config
-    spec = cfg["emission"]["leds"][led]
-    out = {**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
-           "emission": {**cfg["emission"], "leds": {led: spec}}}
-    return settings_json({**out, **led_calibration(cfg, spec["stack"])})
-
-
-def led_calibration(cfg, stack):
-    """{"cavity": the stack's cavity.stacks entry and its calibration} when cavity.calibration
-    calibrates the stack (sims.cavity.working_config reads them), else {}."""
-    cal = cfg.get("cavity", {}).get("calibration", {})
-    if cal.get("enabled") and stack in cal.get("stacks", {}) and stack in cfg["cavity"]["stacks"]:
-        return {"cavity": {"stacks": {stack: cfg["cavity"]["stacks"][stack]},
-                           "calibration": stack_calibration(cfg, stack)}}
-    return {}
-
-
-def sweep_parts(w):
-    """The part files of an LED's k_par sweep (none with emission.engine tmm)."""
-    if config["emission"]["engine"] != "meep":
-        return []
-    return [f"results/emission/{w.led}/sweep/part{i}.h5" for i in range(config["emission"]["sweep_jobs"])]
-
-
 # The k_par sweep in emission.sweep_jobs serial jobs per LED (every n-th Meep run each), which
 # Snakemake places beside each other and beside the other steps; no MPI rank waits on another.
 rule emission_sweep:
     output:
-        h5="results/emission/{led}/sweep/part{part}.h5",
+        h5="results/{run}emission/{led}/sweep/part{part}.h5",
+    log:
+        "logs/{run}emission/{led}_sweep{part}.log",
+    benchmark:
+        "benchmarks/{run}emission/{led}_sweep{part}.tsv"
     wildcard_constraints:
         part=r"\d+",
-    params:
-        settings=lambda w: emission_settings(w.led),
-        parts=config["emission"]["sweep_jobs"],
-    log:
-        "logs/emission/{led}_sweep{part}.log",
-    benchmark:
-        "benchmarks/emission/{led}_sweep{part}.tsv"
     priority: 10  # upstream of the threshold chain
     threads: 1
+    params:
+        settings=emission_run_settings,
+        parts=config["emission"]["sweep_jobs"],
     shell:
         "{PY} workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "
         "--part {wildcards.part} --parts {params.parts} --h5 {output.h5} > {log} 2>&1"
@@ -62,16 +31,18 @@ rule emission_led:
     input:
         parts=sweep_parts,
     output:
-        h5="results/emission/{led}/emission.h5",
-        cost="benchmarks/emission/{led}_per_run.tsv",
-        fig=report("results/emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"),
-    params:
-        settings=lambda w: emission_settings(w.led),
+        h5="results/{run}emission/{led}/emission.h5",
+        cost="benchmarks/{run}emission/{led}_per_run.tsv",
+        fig=report(
+            "results/{run}emission/{led}/emission_map.png", caption="../report/emission_map.rst", category="Emission"
+        ),
     log:
-        "logs/emission/{led}.log",
+        "logs/{run}emission/{led}.log",
     benchmark:
-        "benchmarks/emission/{led}.tsv"
+        "benchmarks/{run}emission/{led}.tsv"
     threads: 1
+    params:
+        settings=emission_run_settings,
     shell:
         "{PY} workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} "
         "--h5 {output.h5} --fig {output.fig} --cost {output.cost} --parts {input.parts} > {log} 2>&1"
@@ -81,25 +52,21 @@ rule emission_led:
 rule emission_convergence:
     output:
         h5="results/validation/emission/{led}/convergence.h5",
-    params:
-        settings=lambda w: emission_settings(w.led),
     log:
         "logs/validation/emission_{led}_convergence.log",
     benchmark:
         "benchmarks/validation/emission_{led}_convergence.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.emission_settings(config, w.led)),
     shell:
         "{PY} workflow/scripts/emission_convergence.py --settings {params.settings:q} "
         "--led {wildcards.led} --h5 {output.h5} > {log} 2>&1"
 
 
-if config["emission"]["engine"] == "meep":
-    VALIDATION_OUTPUTS.extend(expand("results/validation/emission/{led}/convergence.h5", led=EMISSION_LEDS))
-
-
 rule emission_compare:
     input:
-        h5=expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS),
+        h5=expand("results/emission/{led}/emission.h5", led=list(config["emission"]["leds"])),
     output:
         fig=report("results/emission/polar.png", caption="../report/emission_polar.rst", category="Emission"),
         tsv="results/emission/summary.tsv",
@@ -111,29 +78,12 @@ rule emission_compare:
         "{PY} workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
 
 
-NEARFAR_LEDS = list(config.get("emission", {}).get("nearfar", {}).get("leds", []))
-
-
-def nearfar_settings(led, cfg=None):
-    """Only the keys the 2D near-to-far check reads (a change of the k-sweep's own keys does not rerun it)."""
-    cfg = cfg or config
-    em = cfg["emission"]
-    spec = em["leds"][led]
-    keep = ("emitter_group", "el_peak_nm", "wavelength_min_nm", "wavelength_max_nm", "orientation", "kz_2d", "courant",
-            "max_time_after_sources_fs", "nearfar")
-    return settings_json({**sub_config(cfg, stacks=[spec["stack"]], sections=("simulation",)),
-                          "emission": {**{k: em[k] for k in keep}, "leds": {led: spec}},
-                          **led_calibration(cfg, spec["stack"])})
-
-
 # Independent check (issue 5): a line dipole in a finite 2D cell (lateral PML), Meep's
 # near-to-far projection, against the 1D sheet sweep on the same grid and the transfer matrix.
 rule emission_nearfar:
     output:
         h5="results/emission/{led}/nearfar.h5",
         fig=report("results/emission/{led}/nearfar.png", caption="../report/emission_nearfar.rst", category="Emission"),
-    params:
-        settings=lambda w: nearfar_settings(w.led),
     log:
         "logs/emission/{led}_nearfar.log",
     benchmark:
@@ -142,14 +92,10 @@ rule emission_nearfar:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.nearfar_settings(config, w.led)),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
+        "{resources.mpi} -n "
+        + MPI_N
+        + " {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
         " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.extend(
-    ["results/emission/polar.png", "results/emission/summary.tsv"]
-    + expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS)
-)
-# the 2D near-to-far check of the 1D sheet sweep: validation
-VALIDATION_OUTPUTS.extend(expand("results/emission/{led}/nearfar.h5", led=NEARFAR_LEDS))

@@ -4,10 +4,6 @@
 rule finite_crystal_2d:
     output:
         h5="results/finite_crystal_2d/{stack}/transmission.h5",
-    params:
-        settings=lambda w: settings_json(
-            sub_config(config, stacks=[w.stack], sections=("simulation", "finite_crystal_2d"))
-        ),
     log:
         "logs/finite_crystal_2d/{stack}.log",
     benchmark:
@@ -17,11 +13,8 @@ rule finite_crystal_2d:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.finite_crystal_2d_settings(config, w.stack)),
     shell:
         "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/finite_crystal_2d.py "
         "--settings {params.settings:q} --stack {wildcards.stack} --h5 {output.h5} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.append(
-    f"results/finite_crystal_2d/{config['finite_crystal_2d']['stack']}/transmission.h5"
-)

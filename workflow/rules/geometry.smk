@@ -10,19 +10,12 @@ rule permittivity_map:
             category="Geometry",
             subcategory="{stack}",
         ),
-    params:
-        settings=lambda w: settings_json(
-            sub_config(config, stacks=[w.stack], sections=("simulation", "geometry"))
-        ),
     log:
         "logs/geometry/{stack}.log",
     benchmark:
         "benchmarks/geometry/{stack}.tsv"
+    params:
+        settings=lambda w: settings_json(S.permittivity_map_settings(config, w.stack)),
     shell:
         "{PY} workflow/scripts/permittivity_map.py --settings {params.settings:q} --stack {wildcards.stack} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.extend(
-    expand("results/geometry/{stack}/permittivity.h5", stack=config["geometry"]["stacks"])
-)

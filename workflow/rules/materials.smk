@@ -9,17 +9,12 @@ rule optical_constants:
             caption="../report/optical_constants.rst",
             category="Materials",
         ),
-    params:
-        settings=lambda w: settings_json(
-            {"materials": config["materials"], "band_nm": [400.0, 1100.0]}
-        ),
     log:
         "logs/materials/optical_constants.log",
     benchmark:
         "benchmarks/materials/optical_constants.tsv"
+    params:
+        settings=lambda w: settings_json(S.optical_constants_settings(config)),
     shell:
         "{PY} workflow/scripts/optical_constants.py --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"
-
-
-FINAL_OUTPUTS.append("results/materials/optical_constants.h5")

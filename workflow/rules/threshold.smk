@@ -2,40 +2,41 @@
 # light-current curves, sensitivity; then results/summary.json with the headline numbers.
 
 
-def threshold_settings(cfg=None):
-    cfg = cfg or config
-    return {
-        **sub_config(cfg, stacks=[cfg["transfer"]["absorber_stack"]], sections=()),
-        "threshold": cfg["threshold"],
-        "absorber_stack": cfg["transfer"]["absorber_stack"],
-        "absorber_layer": cfg["transfer"]["absorber_layer"],
-    }
-
-
 rule threshold:
     input:
-        modes="results/cavity/microcavity_II/modes.h5",
-        microcavity="results/transfer/microcavity/transfer.h5",
-        standard="results/transfer/standard/transfer.h5",
+        modes=lambda w: modes_path(w) if w.run else "results/cavity/microcavity_II/modes.h5",
+        microcavity=lambda w: transfer_path(w, "microcavity"),
+        standard=lambda w: transfer_path(w, "standard"),
     output:
-        h5="results/threshold/threshold.h5",
-        eqe=report("results/threshold/eqe_fit.png", caption="../report/threshold_eqe.rst", category="Threshold"),
-        jth=report("results/threshold/jth.png", caption="../report/threshold_jth.rst", category="Threshold"),
-        li=report("results/threshold/light_current.png", caption="../report/threshold_li.rst", category="Threshold"),
-        sens=report("results/threshold/sensitivity.png", caption="../report/threshold_sensitivity.rst", category="Threshold"),
-        sens_table="results/threshold/sensitivity.md",
-        anchors=report("results/threshold/anchors.png", caption="../report/threshold_anchors.rst", category="Threshold"),
-    params:
-        settings=lambda w: settings_json(threshold_settings()),
+        h5="results/{run}threshold/threshold.h5",
+        eqe=report("results/{run}threshold/eqe_fit.png", caption="../report/threshold_eqe.rst", category="Threshold"),
+        jth=report("results/{run}threshold/jth.png", caption="../report/threshold_jth.rst", category="Threshold"),
+        li=report(
+            "results/{run}threshold/light_current.png", caption="../report/threshold_li.rst", category="Threshold"
+        ),
+        sens=report(
+            "results/{run}threshold/sensitivity.png",
+            caption="../report/threshold_sensitivity.rst",
+            category="Threshold",
+        ),
+        sens_table="results/{run}threshold/sensitivity.md",
+        anchors=report(
+            "results/{run}threshold/anchors.png", caption="../report/threshold_anchors.rst", category="Threshold"
+        ),
     log:
-        "logs/threshold/threshold.log",
+        "logs/{run}threshold/threshold.log",
     benchmark:
-        "benchmarks/threshold/threshold.tsv"
+        "benchmarks/{run}threshold/threshold.tsv"
+    group:
+        point_group
     threads: 1
+    params:
+        settings=lambda w: settings_json(S.threshold_settings(run_config(w))),
+        fig_dir=lambda w: f"results/{w.run}threshold",
     shell:
-        "{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
+        "{GROUPED_SERIAL}{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
         "--microcavity {input.microcavity} --standard {input.standard} --h5 {output.h5} "
-        "--fig-dir results/threshold > {log} 2>&1"
+        "--fig-dir {params.fig_dir} > {log} 2>&1"
 
 
 rule summary:
@@ -46,8 +47,8 @@ rule summary:
         comparison="results/transfer/comparison.h5",
         threshold="results/threshold/threshold.h5",
         modes_i=lambda w: f"results/cavity/{config['emission']['leds']['microcavity']['stack']}/modes.h5",
-        modes=expand("results/cavity/{stack}/modes.h5", stack=CAVITY_STACKS),
-        emission=expand("results/emission/{led}/emission.h5", led=EMISSION_LEDS),
+        modes=expand("results/cavity/{stack}/modes.h5", stack=list(config["cavity"]["stacks"])),
+        emission=expand("results/emission/{led}/emission.h5", led=list(config["emission"]["leds"])),
         mirrors=expand(
             "results/mirrors/{mirror}/metrics.json",
             mirror=list(config["mirror_spectra"]["mirrors"]),
@@ -64,7 +65,3 @@ rule summary:
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
         "--modes-i {input.modes_i} --modes {input.modes} --emission {input.emission} --mirrors {input.mirrors} "
         "--json {output.json} --html {output.html} > {log} 2>&1"
-
-
-if TRANSFER_READY:
-    FINAL_OUTPUTS.extend(["results/threshold/threshold.h5", "results/summary.json"])
