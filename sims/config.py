@@ -182,7 +182,7 @@ def _friendly(err) -> str:
 # ---------------------------------------------------------------------------------------
 CHECK_MODULES: list[str] = ["sims.cavity", "sims.transfer", "sims.threshold", "sims.mirror_spectra", "sims.emission",
                             "sims.emission_nearfar",
-                            "sims.sweeps", "sims.transfer_fullwave"]
+                            "sims.sweeps", "sims.transfer_fullwave", "sims.laser_output"]
 """sims modules that register checks of their own config sections (imported lazily)."""
 
 

@@ -1,0 +1,70 @@
+# Laser output of microcavity II (issue 20): far field and divergence below / above threshold,
+# linewidth and L-J across threshold, modulation bandwidth and pulse response, tornado; and the
+# reduced-scale 2D Meep check of the far-field model (MPI).
+
+
+def laser_output_settings(cfg=None):
+    cfg = cfg or config
+    lo = {k: v for k, v in cfg["laser_output"].items() if k != "meep"}
+    return {
+        **sub_config(cfg, stacks=[lo["led_stack"]], sections=()),
+        "laser_output": lo,
+        "threshold": cfg["threshold"],
+        "led_areas_mm2": cfg["transfer"]["led_areas_mm2"],
+    }
+
+
+def laser_meep_settings(cfg=None):
+    cfg = cfg or config
+    return {
+        **sub_config(cfg, stacks=["microcavity_II"], materials=["FAPbI3_transparent"], sections=("simulation",)),
+        "laser_output": {"meep": cfg["laser_output"]["meep"]},
+    }
+
+
+rule laser_far_field_meep:
+    output:
+        h5="results/laser/far_field_meep.h5",
+    params:
+        settings=lambda w: settings_json(laser_meep_settings()),
+    log:
+        "logs/laser/far_field_meep.log",
+    benchmark:
+        "benchmarks/laser/far_field_meep.tsv"
+    priority: 30  # MPI (all ranks): start while both cores are free
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    shell:
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/laser_far_field_meep.py "
+        "--settings {params.settings:q} --h5 {output.h5} > {log} 2>&1"
+
+
+rule laser_output:
+    input:
+        modes="results/cavity/microcavity_II/modes.h5",
+        transfer="results/transfer/microcavity/transfer.h5",
+        threshold="results/threshold/threshold.h5",
+        meep="results/laser/far_field_meep.h5",
+    output:
+        h5="results/laser/laser_output.h5",
+        far_field=report("results/laser/far_field.png", caption="../report/laser_far_field.rst", category="Laser output"),
+        li=report("results/laser/light_current.png", caption="../report/laser_light_current.rst", category="Laser output"),
+        modulation=report("results/laser/modulation.png", caption="../report/laser_modulation.rst", category="Laser output"),
+        sens_table="results/laser/sensitivity.md",
+    params:
+        settings=lambda w: settings_json(laser_output_settings()),
+    log:
+        "logs/laser/laser_output.log",
+    benchmark:
+        "benchmarks/laser/laser_output.tsv"
+    threads: 1
+    shell:
+        "{PY} workflow/scripts/laser_output.py --settings {params.settings:q} --modes {input.modes} "
+        "--transfer {input.transfer} --threshold {input.threshold} --meep {input.meep} --h5 {output.h5} "
+        "--fig-dir results/laser > {log} 2>&1"
+
+
+if TRANSFER_READY:
+    FINAL_OUTPUTS.extend(["results/laser/laser_output.h5", "results/laser/far_field_meep.h5"])
