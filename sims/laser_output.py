@@ -24,8 +24,8 @@ import math
 import numpy as np
 
 from sims.config import register_check
-from sims.far_field import (angular_filter, effective_index, emission_pattern, far_field_1d, fwhm_deg,
-                            lasing_far_field, resonance_at)
+from sims.far_field import (angular_filter, effective_index, emission_pattern, fwhm_deg, lasing_far_field,
+                            resonance_at)
 from sims.laser_dynamics import (cold_cavity_linewidth_nm, laser_from_threshold_config, light_output,
                                  net_gain_rate_per_s, pump_for_linewidth, threshold_pump_per_cm3_s)
 from sims.laser_modulation import pulse_response, rise_fall_s, stage_bandwidths_hz
