@@ -17,7 +17,12 @@ def laser_output_settings(cfg=None):
 def laser_meep_settings(cfg=None):
     cfg = cfg or config
     return {
-        **sub_config(cfg, stacks=["microcavity_II"], materials=["FAPbI3_transparent"], sections=("simulation",)),
+        **sub_config(
+            cfg,
+            stacks=["microcavity_II"],
+            materials=["FAPbI3_transparent"],
+            sections=("simulation",),
+        ),
         "laser_output": {"meep": cfg["laser_output"]["meep"]},
     }
 
@@ -25,8 +30,6 @@ def laser_meep_settings(cfg=None):
 rule laser_far_field_meep:
     output:
         h5="results/laser/far_field_meep.h5",
-    params:
-        settings=lambda w: settings_json(laser_meep_settings()),
     log:
         "logs/laser/far_field_meep.log",
     benchmark:
@@ -36,8 +39,12 @@ rule laser_far_field_meep:
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(laser_meep_settings()),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/laser_far_field_meep.py "
+        "{resources.mpi} -n "
+        + MPI_N
+        + " {PY} -m mpi4py workflow/scripts/laser_far_field_meep.py "
         "--settings {params.settings:q} --h5 {output.h5} > {log} 2>&1"
 
 
@@ -49,17 +56,29 @@ rule laser_output:
         meep="results/laser/far_field_meep.h5",
     output:
         h5="results/laser/laser_output.h5",
-        far_field=report("results/laser/far_field.png", caption="../report/laser_far_field.rst", category="Laser output"),
-        li=report("results/laser/light_current.png", caption="../report/laser_light_current.rst", category="Laser output"),
-        modulation=report("results/laser/modulation.png", caption="../report/laser_modulation.rst", category="Laser output"),
+        far_field=report(
+            "results/laser/far_field.png",
+            caption="../report/laser_far_field.rst",
+            category="Laser output",
+        ),
+        li=report(
+            "results/laser/light_current.png",
+            caption="../report/laser_light_current.rst",
+            category="Laser output",
+        ),
+        modulation=report(
+            "results/laser/modulation.png",
+            caption="../report/laser_modulation.rst",
+            category="Laser output",
+        ),
         sens_table="results/laser/sensitivity.md",
-    params:
-        settings=lambda w: settings_json(laser_output_settings()),
     log:
         "logs/laser/laser_output.log",
     benchmark:
         "benchmarks/laser/laser_output.tsv"
     threads: 1
+    params:
+        settings=lambda w: settings_json(laser_output_settings()),
     shell:
         "{PY} workflow/scripts/laser_output.py --settings {params.settings:q} --modes {input.modes} "
         "--transfer {input.transfer} --threshold {input.threshold} --meep {input.meep} --h5 {output.h5} "
@@ -67,4 +86,6 @@ rule laser_output:
 
 
 if TRANSFER_READY:
-    FINAL_OUTPUTS.extend(["results/laser/laser_output.h5", "results/laser/far_field_meep.h5"])
+    FINAL_OUTPUTS.extend(
+        ["results/laser/laser_output.h5", "results/laser/far_field_meep.h5"]
+    )
