@@ -31,6 +31,7 @@ from sims.laser_dynamics import (cold_cavity_linewidth_nm, laser_from_threshold_
 from sims.laser_modulation import pulse_response, rise_fall_s, stage_bandwidths_hz
 from sims.led_capacitance import capacitance_f, led_dielectric_layers, rc_time_s
 from sims.results import Flagged
+from sims.threshold import scalar, values
 
 HEADLINE_AREA_MM2 = 0.02       # paper: the standard device's active area (the tornado's bandwidth)
 STAGES = ("rc", "led", "crystal")
@@ -52,22 +53,22 @@ def flag(x, nan: str = "not_reached", reason: str = "") -> Flagged:
 def dispersions(modes: dict, q_below: str) -> list[tuple]:
     """[(angles, lambda nm, Q)] of s and p from modes.h5; Q scaled to Q_measured at 0 deg (q_below
     'measured', ASSUMED: the extra loss scales Q uniformly in angle) or as computed."""
-    ang = np.asarray(modes["dispersion/angles_deg"], float)
+    ang = values(modes["dispersion/angles_deg"])
     out = []
     for pol in ("s", "p"):
-        wl, q = np.asarray(modes[f"dispersion/wavelength_{pol}_nm"], float), np.asarray(modes[f"dispersion/Q_{pol}"], float)
+        wl, q = values(modes[f"dispersion/wavelength_{pol}_nm"]), values(modes[f"dispersion/Q_{pol}"])
         if q_below == "measured":
-            q = q * float(modes["Q_measured"]) / float(resonance_at(0.0, ang, wl, q)[1])
+            q = q * scalar(modes["Q_measured"]) / float(resonance_at(0.0, ang, wl, q)[1])
         out.append((ang, wl, q))
     return out
 
 
 def pump_cut(transfer: dict, distance_um: float) -> tuple[np.ndarray, np.ndarray]:
     """(x um, absorbed map) along x through the map's peak, at the map distance nearest distance_um."""
-    i = int(np.argmin(np.abs(np.asarray(transfer["map_distance_um"], float) - distance_um)))
-    m = np.asarray(transfer["absorbed_map"], float)[i]
+    i = int(np.argmin(np.abs(values(transfer["map_distance_um"]) - distance_um)))
+    m = values(transfer["absorbed_map"])[i]
     ix, iy = np.unravel_index(int(np.argmax(m)), m.shape)
-    return np.asarray(transfer["map_x_um"], float), m[:, iy]
+    return values(transfer["map_x_um"]), m[:, iy]
 
 
 # ---------------------------------------------------------------------------------------
@@ -220,18 +221,20 @@ def laser_output(settings: dict, mode: dict, modes: dict, transfer: dict, thresh
     # 2. linewidth and L-J
     below_lw = cold_cavity_linewidth_nm(laser.wavelength_nm, laser.q)
     put("linewidth/below_threshold_nm", np.array(below_lw), "nm (lambda / Q at transparency)")
-    put("linewidth/measured_below_nm", np.array(float(modes["measured_linewidth_nm"])), "nm (paper)")
+    put("linewidth/measured_below_nm", np.array(scalar(modes["measured_linewidth_nm"])), "nm (paper)")
     put("linewidth/measured_above_nm", np.array(lo["measured_linewidth_above_nm"]), "nm (paper)")
     put("linewidth/headline_drive_over_threshold", np.array(drive), "1")
     put("linewidth/headline_nm", np.array(float(light_output(laser, drive * gth)["linewidth_nm"][0])), "nm")
-    for tag, target in (("below", float(modes["measured_linewidth_nm"])), ("above", lo["measured_linewidth_above_nm"])):
+    for tag, target in (("below", scalar(modes["measured_linewidth_nm"])), ("above", lo["measured_linewidth_above_nm"])):
         put(f"linewidth/drive_for_measured_{tag}", flag(pump_for_linewidth(laser, target) / gth), "1 (pump / threshold pump)")
     li, li_attrs = threshold
-    flux_th = float(li[f"pump/{li_attrs['headline_anchor']}/absorbed_photon_flux_per_cm2_s"])
-    put("li/current_density_a_per_cm2", np.asarray(li["li/current_density_a_per_cm2"], float), "A/cm^2")
+    flux_th = scalar(li[f"pump/{li_attrs['headline_anchor']}/absorbed_photon_flux_per_cm2_s"])
+    if not flux_th > 0:
+        raise ValueError(f"threshold.h5 has no absorbed flux at threshold for the {li_attrs['headline_anchor']} anchor")
+    put("li/current_density_a_per_cm2", values(li["li/current_density_a_per_cm2"]), "A/cm^2")
     put("li/photon_lifetime_s", np.array(laser.tau_p_s), "s")
     for dev in ("dual_cavity", "single_cavity"):
-        g = gth * np.asarray(li[f"li/{dev}/absorbed_photon_flux_per_cm2_s"], float) / flux_th
+        g = gth * values(li[f"li/{dev}/absorbed_photon_flux_per_cm2_s"]) / flux_th
         lout = light_output(laser, g)
         put(f"li/{dev}/pump_over_threshold", g / gth, "1")
         put(f"li/{dev}/output_w_per_cm2", lout["output_w_per_cm2"], "W/cm^2 (through the mirrors, per crystal area)")

@@ -42,7 +42,8 @@ def synthetic_inputs(q_measured=780.0, q_mirror=5000.0, spot_um=20.0):
     transfer = {"map_distance_um": np.array([50.0, 350.0]), "absorbed_map": np.stack([mp, 0.1 * mp]), "map_x_um": x,
                 "map_y_um": x}
     j = np.logspace(0, 3, 30)
-    li = {"li/current_density_a_per_cm2": j, "pump/optical/absorbed_photon_flux_per_cm2_s": 1e21,
+    # threshold.h5 stores the anchor fluxes as Flagged datasets (read_h5 returns them so)
+    li = {"li/current_density_a_per_cm2": j, "pump/optical/absorbed_photon_flux_per_cm2_s": Flagged.from_float(1e21),
           "li/dual_cavity/absorbed_photon_flux_per_cm2_s": 1e19 * j, "li/single_cavity/absorbed_photon_flux_per_cm2_s": 1e17 * j}
     return modes, transfer, (li, {"headline_anchor": "optical"})
 
