@@ -46,6 +46,7 @@ class Entry:
     unit: str
     description: str
     index: tuple | int | None = None
+    statement: str | None = None  # what a missing value means here (default: STATEMENTS of its flag)
 
 
 def json_lookup(path: str, key: str):
@@ -92,7 +93,7 @@ def read_entry(entry: Entry) -> dict:
         return {**out, "status": "failed", "statement": STATEMENTS["failed"]}
     status = FLAG_NAMES[flag] if flag is not None else "ok"
     if status != "ok":
-        return {**out, "status": status, "statement": STATEMENTS[status]}
+        return {**out, "status": status, "statement": entry.statement or STATEMENTS[status]}
     if isinstance(val, float) and not math.isfinite(val):
         return {**out, "status": "infinite" if math.isinf(val) else "failed", "statement": "not a finite number"}
     return {**out, "value": val, "status": "ok"}
@@ -302,8 +303,8 @@ def laser_entries(path: str) -> list:
     E = [Entry("laser_divergence_below_threshold_fwhm_deg", path, "below/fwhm_at_mode_deg", "deg",
                "far-field FWHM in air below threshold at the mode wavelength (cavity angular filter, Q_measured)"),
          Entry("laser_divergence_below_threshold_spectral_fwhm_deg", path, "below/fwhm_spectral_deg", "deg",
-               "FWHM of the spectrum-integrated emission below threshold (null when the pattern is a ring that does "
-               "not fall to half)"),
+               "FWHM of the spectrum-integrated emission below threshold", statement="no FWHM: the spectrum-integrated "
+               "pattern is a ring (resonance meets the PL peak off axis) that does not fall to half on one side"),
          Entry("laser_divergence_above_threshold_fwhm_deg", path, "above/gain_guided_fwhm_deg", "deg",
                "far-field FWHM in air above threshold: gain-guided lateral mode of the pump map x cavity filter, "
                "at laser_output.assumed.drive_over_threshold"),
@@ -333,7 +334,9 @@ def laser_entries(path: str) -> list:
                         ("laser_rise_s", "laser 10-90 % rise"), ("laser_fall_s", "laser 90-10 % fall"),
                         ("laser_delay_s", "laser turn-on delay to 10 %")):
             E.append(Entry(f"laser_pulse_{d:g}xth_{k}", path, f"pulse/{k}", "s",
-                           f"{desc}, 20 ns pulse at {d:g} x threshold, 0.02 mm^2 (null: no lasing within the pulse)", i))
+                           f"{desc}, 20 ns pulse at {d:g} x threshold, 0.02 mm^2", i,
+                           statement="no lasing within the pulse at this drive (photon density at the pulse's end "
+                                     "below 10 x its value at the threshold pump)"))
     if has_meep:
         E += [Entry("laser_meep_fwhm_deg", path, "meep/fwhm_meep_deg", "deg", "reduced-scale 2D Meep far-field FWHM"),
               Entry("laser_meep_model_fwhm_deg", path, "meep/fwhm_model_deg", "deg",
@@ -362,11 +365,11 @@ def summary_document(paths: dict) -> dict:
         flat += cavity_entries(p)
     for p in paths.get("emission", []):
         flat += emission_entries(p)
-    if paths.get("laser"):
-        flat += laser_entries(paths["laser"])
     numbers = build_summary(flat)
     for p in paths.get("mirrors", []):
         numbers.update(dict(mirror_claim_entries(p)))
+    if paths.get("laser"):  # issue 20, after every earlier entry
+        numbers.update(build_summary(laser_entries(paths["laser"])))
     head = {}
     for dev in DEVS:
         e = numbers[f"j_th_{anchor}_{reading}_{dev}"]
