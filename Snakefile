@@ -25,6 +25,7 @@ include: "workflow/rules/cavity.smk"
 include: "workflow/rules/emission.smk"
 include: "workflow/rules/transfer.smk"
 include: "workflow/rules/threshold.smk"
+include: "workflow/rules/laser.smk"
 include: "workflow/rules/sweeps.smk"
 
 

@@ -14,11 +14,12 @@ import copy
 from pathlib import Path
 
 # imported in this order, the order their problems are listed in
-from sims import cavity, transfer, threshold, mirror_spectra, emission, emission_nearfar, sweeps, transfer_fullwave  # noqa: I001
+from sims import cavity, transfer, threshold, mirror_spectra, emission, emission_nearfar, sweeps, transfer_fullwave, laser_output  # noqa: I001,E501
 from sims.config import DEFAULT_CONFIG, ConfigError, deep_update, read_yaml, registered_problems, schema_check
 
 # the step modules whose import registers the checks of their config sections (sims.config.register_check)
-STEP_MODULES = (cavity, transfer, threshold, mirror_spectra, emission, emission_nearfar, sweeps, transfer_fullwave)
+STEP_MODULES = (cavity, transfer, threshold, mirror_spectra, emission, emission_nearfar, sweeps, transfer_fullwave,
+                laser_output)
 
 
 def physics_problems(config: dict) -> list[tuple[str, str]]:

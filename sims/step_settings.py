@@ -230,6 +230,27 @@ def threshold_settings(cfg: dict) -> dict:
     }
 
 
+def laser_output_settings(cfg: dict) -> dict:
+    """Laser output (issue 20): its section without the Meep check, the LED stack (capacitance),
+    the threshold section (rate equations) and the LED areas of the area study."""
+    lo = {k: v for k, v in cfg["laser_output"].items() if k != "meep"}
+    return {
+        **sub_config(cfg, stacks=[lo["led_stack"]], sections=()),
+        "laser_output": lo,
+        "threshold": cfg["threshold"],
+        "led_areas_mm2": cfg["transfer"]["led_areas_mm2"],
+    }
+
+
+def laser_meep_settings(cfg: dict) -> dict:
+    """The reduced-scale 2D Meep check of the far-field model: microcavity II, its transparent
+    crystal material, the simulation section and laser_output.meep."""
+    return {
+        **sub_config(cfg, stacks=["microcavity_II"], materials=["FAPbI3_transparent"], sections=("simulation",)),
+        "laser_output": {"meep": cfg["laser_output"]["meep"]},
+    }
+
+
 # ---------------------------------------------------------------------------------------
 # sweeps
 # ---------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Entry:
     unit: str
     description: str
     index: tuple | int | None = None
+    statement: str | None = None  # what a missing value means here (default: STATEMENTS of its flag)
 
 
 def json_lookup(path: str, key: str):
@@ -92,7 +93,7 @@ def read_entry(entry: Entry) -> dict:
         return {**out, "status": "failed", "statement": STATEMENTS["failed"]}
     status = FLAG_NAMES[flag] if flag is not None else "ok"
     if status != "ok":
-        return {**out, "status": status, "statement": STATEMENTS[status]}
+        return {**out, "status": status, "statement": entry.statement or STATEMENTS[status]}
     if isinstance(val, float) and not math.isfinite(val):
         return {**out, "status": "infinite" if math.isinf(val) else "failed", "statement": "not a finite number"}
     return {**out, "value": val, "status": "ok"}
@@ -291,6 +292,62 @@ def mirror_claim_entries(metrics_path: str) -> list[tuple[str, dict]]:
     return out
 
 
+def laser_entries(path: str) -> list:
+    """Laser output of microcavity II (issue 20): divergence below / above threshold, linewidths,
+    3-dB bandwidth per area, rise/fall times, limiting stage, Meep agreement."""
+    import h5py
+
+    with h5py.File(path, "r") as fh:
+        areas = [float(a) for a in fh["modulation/area_mm2"][()]]
+        drives = [float(d) for d in fh["pulse/drive_over_threshold"][()]]
+        has_meep = "meep/fwhm_meep_deg" in fh
+    E = [Entry("laser_divergence_below_threshold_fwhm_deg", path, "below/fwhm_at_mode_deg", "deg",
+               "far-field FWHM in air below threshold at the mode wavelength (cavity angular filter, Q_measured)"),
+         Entry("laser_divergence_below_threshold_spectral_fwhm_deg", path, "below/fwhm_spectral_deg", "deg",
+               "FWHM of the spectrum-integrated emission below threshold", statement="no FWHM: the spectrum-integrated "
+               "pattern is a ring (resonance meets the PL peak off axis) that does not fall to half on one side"),
+         Entry("laser_divergence_above_threshold_fwhm_deg", path, "above/gain_guided_fwhm_deg", "deg",
+               "far-field FWHM in air above threshold: gain-guided lateral mode of the pump map x cavity filter, "
+               "at laser_output.assumed.drive_over_threshold"),
+         Entry("laser_divergence_above_threshold_aperture_fwhm_deg", path, "above/aperture_fwhm_deg", "deg",
+               "as above, hard-aperture lateral mode (lower bound of the approximations)"),
+         Entry("laser_lasing_region_width_um", path, "above/region_width_um", "um",
+               "width of the lasing region (local gain > loss) on the pump map's cut through its peak"),
+         Entry("laser_linewidth_below_threshold_nm", path, "linewidth/below_threshold_nm", "nm",
+               "model linewidth below threshold (at transparency, lambda / Q of threshold.q_choice)"),
+         Entry("laser_linewidth_below_threshold_measured_nm", path, "linewidth/measured_below_nm", "nm",
+               "measured linewidth just below threshold (paper), the check of the cold-cavity Q"),
+         Entry("laser_linewidth_headline_nm", path, "linewidth/headline_nm", "nm",
+               "model linewidth at the headline drive (Schawlow-Townes-Henry above threshold)"),
+         Entry("laser_drive_for_measured_linewidth_above", path, "linewidth/drive_for_measured_above", "1",
+               "pump / threshold pump where the model linewidth equals the measured 0.44 nm"),
+         Entry("laser_limiting_stage_0p02mm2", path, "@modulation_limiting_0p02mm2", "",
+               "stage with the lowest 3-dB bandwidth at 0.02 mm^2 (rc: LED RC, led: LED spontaneous lifetime, "
+               "crystal: laser dynamics)")]
+    for j, a in enumerate(areas):
+        for i, tag in ((0, ""), (1, "_with_parasitic")):
+            E.append(Entry(f"laser_bandwidth_3db_{a:g}mm2{tag}_hz".replace(".", "p"), path,
+                           "modulation/chain_first_drop_bandwidth_3db_hz", "Hz",
+                           f"3-dB bandwidth (first -3 dB point) of LED RC x LED x crystal, area {a:g} mm^2, parasitic "
+                           f"capacitance laser_output.parasitic_capacitance_f[{i}]", (i, j)))
+    for i, d in enumerate(drives):
+        for k, desc in (("led_rise_s", "LED light 10-90 % rise"), ("led_fall_s", "LED light 90-10 % fall"),
+                        ("laser_rise_s", "laser 10-90 % rise"), ("laser_fall_s", "laser 90-10 % fall"),
+                        ("laser_delay_s", "laser turn-on delay to 10 %")):
+            E.append(Entry(f"laser_pulse_{d:g}xth_{k}", path, f"pulse/{k}", "s",
+                           f"{desc}, 20 ns pulse at {d:g} x threshold, 0.02 mm^2", i,
+                           statement="no lasing within the pulse at this drive (photon density at the pulse's end "
+                                     "below 10 x its value at the threshold pump)"))
+    if has_meep:
+        E += [Entry("laser_meep_fwhm_deg", path, "meep/fwhm_meep_deg", "deg", "reduced-scale 2D Meep far-field FWHM"),
+              Entry("laser_meep_model_fwhm_deg", path, "meep/fwhm_model_deg", "deg",
+                    "diffraction x angular-filter model of the same reduced-scale cavity"),
+              Entry("laser_meep_max_pattern_difference", path, "meep/max_abs_diff_all", "1",
+                    "largest |Meep - model| of the normalised patterns"),
+              Entry("laser_meep_agreement", path, "@meep_agreement", "", "where Meep and the model agree")]
+    return E
+
+
 def summary_document(paths: dict) -> dict:
     """The summary (without software versions): ``numbers`` (every entry), ``headline`` and
     ``headline_table``. ``paths``: absorption, microcavity, standard, threshold, modes_i files,
@@ -312,6 +369,8 @@ def summary_document(paths: dict) -> dict:
     numbers = build_summary(flat)
     for p in paths.get("mirrors", []):
         numbers.update(dict(mirror_claim_entries(p)))
+    if paths.get("laser"):  # issue 20, after every earlier entry
+        numbers.update(build_summary(laser_entries(paths["laser"])))
     head = {}
     for dev in DEVS:
         e = numbers[f"j_th_{anchor}_{reading}_{dev}"]

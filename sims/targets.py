@@ -1,6 +1,6 @@
 """The workflow's two targets as lists of result paths, built from the config in one place.
 
-``all`` (default): the paper's figure data, the threshold and the headline summary, and the
+``all`` (default): the paper's figure data, the threshold, the laser output and the headline summary, and the
 gathered table of every configured sweep. ``validation``: the cross-checks (convergence tables,
 oblique mirror sweeps, Meep points of the dispersion and thickness studies, finite-width
 convergence, near-to-far and full-wave checks). Pure functions of the validated config.
@@ -28,6 +28,7 @@ def final_outputs(cfg: dict) -> list[str]:
         *(f"results/transfer/{led}/transfer.h5" for led in cfg["transfer"]["leds"]),
         "results/threshold/threshold.h5",
         "results/summary.json",
+        *(("results/laser/laser_output.h5", "results/laser/far_field_meep.h5") if "laser_output" in cfg else ()),
         *(f"results/sweeps/{name}/sweep.h5" for name in cfg.get("sweeps", {})),
     ]
 

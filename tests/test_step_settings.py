@@ -22,6 +22,8 @@ def every_step(cfg) -> dict[str, str]:
         "transfer_compare": S.transfer_compare_settings(cfg),
         "transfer_fullwave": S.transfer_fullwave_settings(cfg),
         "threshold": S.threshold_settings(cfg),
+        "laser_output": S.laser_output_settings(cfg),
+        "laser_far_field_meep": S.laser_meep_settings(cfg),
     }
     for stack in cfg["geometry"]["stacks"]:
         out[f"permittivity_map/{stack}"] = S.permittivity_map_settings(cfg, stack)
@@ -133,3 +135,15 @@ def test_targets(config):
     assert "results/transfer/fullwave.h5" in validation
     swept = final_outputs(dict(config, sweeps={"t": {"key": "layers.crystal.thickness_nm", "values": [1]}}))
     assert swept[-1] == "results/sweeps/t/sweep.h5"
+
+
+def test_laser_settings(config):
+    """The laser output reruns with its own keys and the rate-equation inputs, not with the gap; its
+    Meep check only with laser_output.meep (and the simulation section)."""
+    changed = changed_steps(config, lambda c: c["laser_output"]["assumed"]["alpha_h"].__setitem__("value", 4.0))
+    assert changed == {"laser_output"}, changed
+    changed = changed_steps(config, lambda c: c["laser_output"]["meep"].__setitem__("resolution_px_per_um", 50))
+    assert changed == {"laser_far_field_meep"}, changed
+    gap = config["transfer"]["devices"]["microcavity"]["gap_layer"]
+    changed = changed_steps(config, lambda c: c["layers"][gap].__setitem__("thickness_nm", 77_000))
+    assert not {"laser_output", "laser_far_field_meep"} & changed

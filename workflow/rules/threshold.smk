@@ -46,6 +46,7 @@ rule summary:
         standard="results/transfer/standard/transfer.h5",
         comparison="results/transfer/comparison.h5",
         threshold="results/threshold/threshold.h5",
+        laser="results/laser/laser_output.h5",
         modes_i=lambda w: f"results/cavity/{config['emission']['leds']['microcavity']['stack']}/modes.h5",
         modes=expand("results/cavity/{stack}/modes.h5", stack=list(config["cavity"]["stacks"])),
         emission=expand("results/emission/{led}/emission.h5", led=list(config["emission"]["leds"])),
@@ -64,4 +65,4 @@ rule summary:
         "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
         "--modes-i {input.modes_i} --modes {input.modes} --emission {input.emission} --mirrors {input.mirrors} "
-        "--json {output.json} --html {output.html} > {log} 2>&1"
+        "--laser {input.laser} --json {output.json} --html {output.html} > {log} 2>&1"

@@ -15,6 +15,7 @@ def main(argv=None):
     ap.add_argument("--modes", nargs="*", default=[], help="modes.h5 of every cavity")
     ap.add_argument("--emission", nargs="*", default=[], help="emission.h5 of every LED")
     ap.add_argument("--mirrors", nargs="*", default=[], help="metrics.json of every mirror")
+    ap.add_argument("--laser", default=None, help="laser_output.h5 (issue 20)")
     a = ap.parse_args(argv)
     doc = summary_document(vars(a))
     numbers = doc.pop("numbers")

@@ -1,0 +1,59 @@
+# Laser output of microcavity II (issue 20): far field and divergence below / above threshold,
+# linewidth and L-J across threshold, modulation bandwidth and pulse response, tornado; and the
+# reduced-scale 2D Meep check of the far-field model (MPI).
+
+
+rule laser_far_field_meep:
+    output:
+        h5="results/laser/far_field_meep.h5",
+    log:
+        "logs/laser/far_field_meep.log",
+    benchmark:
+        "benchmarks/laser/far_field_meep.tsv"
+    priority: 30  # MPI (all ranks): start while both cores are free
+    threads: config["simulation"]["mpi_ranks"]
+    resources:
+        tasks=config["simulation"]["mpi_ranks"],
+        mpi=MPIRUN,
+    params:
+        settings=lambda w: settings_json(S.laser_meep_settings(config)),
+    shell:
+        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/laser_far_field_meep.py "
+        "--settings {params.settings:q} --h5 {output.h5} > {log} 2>&1"
+
+
+rule laser_output:
+    input:
+        modes="results/cavity/microcavity_II/modes.h5",
+        transfer="results/transfer/microcavity/transfer.h5",
+        threshold="results/threshold/threshold.h5",
+        meep="results/laser/far_field_meep.h5",
+    output:
+        h5="results/laser/laser_output.h5",
+        far_field=report(
+            "results/laser/far_field.png",
+            caption="../report/laser_far_field.rst",
+            category="Laser output",
+        ),
+        li=report(
+            "results/laser/light_current.png",
+            caption="../report/laser_light_current.rst",
+            category="Laser output",
+        ),
+        modulation=report(
+            "results/laser/modulation.png",
+            caption="../report/laser_modulation.rst",
+            category="Laser output",
+        ),
+        sens_table="results/laser/sensitivity.md",
+    log:
+        "logs/laser/laser_output.log",
+    benchmark:
+        "benchmarks/laser/laser_output.tsv"
+    threads: 1
+    params:
+        settings=lambda w: settings_json(S.laser_output_settings(config)),
+    shell:
+        "{PY} workflow/scripts/laser_output.py --settings {params.settings:q} --modes {input.modes} "
+        "--transfer {input.transfer} --threshold {input.threshold} --meep {input.meep} --h5 {output.h5} "
+        "--fig-dir results/laser > {log} 2>&1"
