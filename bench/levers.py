@@ -65,16 +65,11 @@ def _mirror_case(config: dict, mirror: str):
 
 def _cavity_case(config: dict, stack_name: str = "microcavity_II"):
     """Stack, gain group, Harminv band and mode (transfer matrix, table data) of a configured cavity."""
-    from sims import cavity as C
-    from sims.cavity_study import _data_range, _fit_band
-    from sims.stack import build_stack
+    from sims.cavity_study import target_mode
 
-    spec = config["cavity"]["stacks"][stack_name]
-    st = build_stack(config, stack_name)
-    band = (spec["wavelength_min_nm"] / 1e3, spec["wavelength_max_nm"] / 1e3)
-    m = C.nearest_mode([x for x in C.find_modes(st, spec["gain_group"], band, "table") if x.rho_abs > 0.5],
-                       spec["target_wavelength_nm"] / 1e3)
-    return st, spec["gain_group"], _fit_band(m.wavelength_um, m.Q, _data_range(st)), m
+    target_um = config["cavity"]["stacks"][stack_name]["target_wavelength_nm"] / 1e3
+    st, group, m, band = target_mode(config, stack_name, target_um)
+    return st, group, band, m
 
 
 def _mode(h, f_ref: float, wall_s: float) -> dict:

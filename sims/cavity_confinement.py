@@ -138,10 +138,10 @@ def tmm_mode_profile(stack: Stack, group: str, mode: TMMMode, z_um, model="table
 
 def layer_absorption(stack: Stack, wavelength_um: float, angle_deg: float = 0.0, pol: str = "s",
                      model: str = "table") -> np.ndarray:
-    """Fraction of the incident power (from below) absorbed in each finite layer (tmm package)."""
-    import tmm
+    """Fraction of the incident power (from below) absorbed in each finite layer (tmm package,
+    through sims.transfer_matrix.coherent)."""
+    from sims.transfer_matrix import coherent
 
     n = list(stack_indices(stack, np.array([wavelength_um]), model)[:, 0])
     d = [np.inf] + [l.thickness_um for l in stack.layers] + [np.inf]
-    res = tmm.coh_tmm(pol, n, d, np.radians(angle_deg), wavelength_um)
-    return np.asarray(tmm.absorp_in_each_layer(res))[1:-1]
+    return coherent(pol, n, d, np.radians(angle_deg), wavelength_um, per_layer=True)["absorbed"][1:-1]

@@ -408,9 +408,6 @@ def convergence(config: dict, stack_name: str, target_um: float, resolutions, pm
             "tmm_wavelength_nm": mm.wavelength_um * 1e3, "tmm_Q_total": mm.Q}
 
 
-# the former private names, still imported by sims.benchmarks (another area): use the public ones
-_fit_band, _data_range = fit_band_um, data_range_um
-
 
 def cavity_step(config: dict, stack_name: str) -> dict:
     """The default rule cavity_modes for one stack: the mode chain of :func:`mode_analysis` on the

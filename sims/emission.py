@@ -62,16 +62,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from sims import planar_green
 from sims.config import SIMULATED_BANDS, band_inside_data, register_check, stack_material_names
 
 TWO_PI = 2.0 * math.pi
 C_UM_PER_FS = 0.299792458
 """Speed of light in um/fs: converts the config's times (fs) to Meep time units (um/c)."""
-
-# The transfer-matrix sheet powers live in sims.planar_green; this alias serves callers that
-# still import them from here (sims.transfer_fullwave) until they import sims.planar_green.
-tmm_sheet_powers = planar_green.tmm_sheet_powers
 
 
 # ---------------------------------------------------------------------------------------

@@ -45,6 +45,29 @@ def model_pattern(theta_deg, x_um, profile, wavelength_nm: float, height_um: flo
     return p / p.max()
 
 
+def gaussian_sheet_far_field(geometry, cell_um, resolution, pml_um, f0, y_source_um, half_width_um, waist_um,
+                             y_n2f_um, theta_deg, far_radius_um, decay_threshold) -> np.ndarray:
+    """|E_z|^2 far field (normalised to its maximum) of a Gaussian-apodised E_z line current
+    exp(-(x/w)^2) at height ``y_source_um`` in a 2D cell (mirror symmetry in x, PML all round):
+    Meep's near-to-far projection of a line above the source, at ``far_radius_um`` from its
+    centre, one point per angle (deg from the normal)."""
+    import meep as mp
+
+    src = [mp.Source(mp.GaussianSource(f0, fwidth=0.2 * f0), component=mp.Ez, center=mp.Vector3(0, y_source_um),
+                     size=mp.Vector3(2 * half_width_um, 0), amp_func=lambda p: math.exp(-(p.x / waist_um) ** 2))]
+    sim = mp.Simulation(cell_size=mp.Vector3(*cell_um), geometry=geometry, boundary_layers=[mp.PML(pml_um)],
+                        resolution=resolution, sources=src, symmetries=[mp.Mirror(mp.X, phase=+1)])
+    n2f = sim.add_near2far(f0, 0, 1, mp.Near2FarRegion(center=mp.Vector3(0, y_n2f_um),
+                                                       size=mp.Vector3(2 * half_width_um, 0)))
+    sim.run(until_after_sources=mp.stop_when_fields_decayed(10, mp.Ez, mp.Vector3(0, y_n2f_um), decay_threshold))
+    ez = np.array([complex(sim.get_farfield(n2f, mp.Vector3(far_radius_um * math.sin(math.radians(t)),
+                                                             y_n2f_um + far_radius_um * math.cos(math.radians(t))))[2])
+                   for t in theta_deg])
+    sim.reset_meep()
+    power = np.abs(ez) ** 2
+    return power / power.max()
+
+
 def meep_gaussian_over_mirror(*, waist_um: float = 1.5, wavelength_nm: float = 803.0, height_um: float = 0.6,
                               layers_top_down=((2.498, 0.075), (1.478, 0.125)) * 4, n_substrate: float = 2.55,
                               half_width_um: float = 6.0, resolution: float = 40.0, pml_um: float = 1.0,
@@ -71,20 +94,9 @@ def meep_gaussian_over_mirror(*, waist_um: float = 1.5, wavelength_nm: float = 8
         y -= d
     f0 = 1.0 / (wavelength_nm * 1e-3)
     ys = y_top + height_um
-    src = [mp.Source(mp.GaussianSource(f0, fwidth=0.2 * f0), component=mp.Ez, center=mp.Vector3(0, ys),
-                     size=mp.Vector3(2 * half_width_um, 0), amp_func=lambda p: math.exp(-(p.x / waist_um) ** 2))]
-    sim = mp.Simulation(cell_size=mp.Vector3(sx, sy), geometry=geometry, boundary_layers=[mp.PML(pml_um)],
-                        resolution=resolution, sources=src, symmetries=[mp.Mirror(mp.X, phase=+1)])
-    y_n2f = ys + n2f_above_source_um
-    n2f = sim.add_near2far(f0, 0, 1, mp.Near2FarRegion(center=mp.Vector3(0, y_n2f), size=mp.Vector3(2 * half_width_um, 0)))
-    sim.run(until_after_sources=mp.stop_when_fields_decayed(10, mp.Ez, mp.Vector3(0, y_n2f), decay_threshold))
     th = np.asarray(theta_deg, float)
-    ez = np.array([complex(sim.get_farfield(n2f, mp.Vector3(far_radius_um * math.sin(math.radians(t)),
-                                                             y_n2f + far_radius_um * math.cos(math.radians(t))))[2])
-                   for t in th])
-    sim.reset_meep()
-    meep_p = np.abs(ez) ** 2
-    meep_p /= meep_p.max()
+    meep_p = gaussian_sheet_far_field(geometry, (sx, sy), resolution, pml_um, f0, ys, half_width_um, waist_um,
+                                      ys + n2f_above_source_um, th, far_radius_um, decay_threshold)
     x = np.linspace(-half_width_um, half_width_um, int(2 * half_width_um * resolution) + 1)
     # the source sits at ys, the projection origin differs: phases cancel in |.|^2 (same origin shift)
     model = model_pattern(th, x, np.exp(-(x / waist_um) ** 2), wavelength_nm, height_um, layers_top_down, n_substrate)
@@ -166,19 +178,9 @@ def meep_gaussian_in_cavity(config: dict, *, pairs: int = 3, wavelength_shift_nm
                           pml_um=pml_um, wavelength_ref_um=m0.wavelength_um)
         lam_meep_nm = 1e3 / h.freq[h.nearest(1.0 / m0.wavelength_um)] + wavelength_shift_nm
     f0 = 1e3 / lam_meep_nm
-    src = [mp.Source(mp.GaussianSource(f0, fwidth=0.2 * f0), component=mp.Ez, center=mp.Vector3(0, z0 + (c0 + c1) / 2),
-                     size=mp.Vector3(2 * half_width_um, 0), amp_func=lambda p: math.exp(-(p.x / waist_um) ** 2))]
-    sim = mp.Simulation(cell_size=mp.Vector3(sx, sy), geometry=geom, boundary_layers=[mp.PML(pml_um)],
-                        resolution=resolution, sources=src, symmetries=[mp.Mirror(mp.X, phase=+1)])
-    y_n2f = z0 + st.thickness_um + n2f_gap_um
-    n2f = sim.add_near2far(f0, 0, 1, mp.Near2FarRegion(center=mp.Vector3(0, y_n2f), size=mp.Vector3(2 * half_width_um, 0)))
-    sim.run(until_after_sources=mp.stop_when_fields_decayed(10, mp.Ez, mp.Vector3(0, y_n2f), decay_threshold))
     th = np.asarray(theta_deg, float)
-    ez = np.array([complex(sim.get_farfield(n2f, mp.Vector3(far_radius_um * math.sin(math.radians(t)),
-                                                             y_n2f + far_radius_um * math.cos(math.radians(t))))[2])
-                   for t in th])
-    sim.reset_meep()
-    meep_p = np.abs(ez) ** 2 / np.max(np.abs(ez) ** 2)
+    meep_p = gaussian_sheet_far_field(geom, (sx, sy), resolution, pml_um, f0, z0 + (c0 + c1) / 2, half_width_um,
+                                      waist_um, z0 + st.thickness_um + n2f_gap_um, th, far_radius_um, decay_threshold)
     x = np.linspace(-half_width_um, half_width_um, int(2 * half_width_um * resolution) + 1)
     element = far_field_1d(x, np.exp(-(x / waist_um) ** 2), lam0_nm, th, obliquity=False)
     filt = angular_filter(th, lam0_nm, *disp)

@@ -1,7 +1,7 @@
 """Lateral absorption profiles (kernels) of one TE line source at x = 0 in the LED, on x bins.
 
 * ``radiometric_kernel``: the LED alone radiates dP/dtheta = P_up(k_x) n f cos(theta) into the
-  gap (per-k_x sheet powers from ``sims.emission.tmm_sheet_powers``, kind s:
+  gap (per-k_x sheet powers from ``sims.planar_green.tmm_sheet_powers``, kind s:
   :func:`led_alone_emission`); every ray goes straight to the crystal plane
   (x = d tan(theta)) and deposits the plane-wave absorbed fraction A_s(theta) of
   microcavity II. With more passes, the rays reflected back and forth between the two stacks
@@ -67,13 +67,13 @@ def kx_quadrature(k_c: float, k_fine: float, k_max: float, dkx: float, n_tail: i
 def led_alone_emission(led: Planar, i_src: int, f: float, kx_max: float, n_kx: int,
                        theta_deg=None, dkx: float = 2e-4) -> dict:
     """Emission of an s line source in the LED facing a semi-infinite gap, by the project's
-    ``sims.emission.tmm_sheet_powers`` (kind s).
+    ``sims.planar_green.tmm_sheet_powers`` (kind s).
 
     Returns kx (n_kx uniform points to kx_max), P_emit and P_up there; emitted_total (all kx,
     both signs, :func:`kx_quadrature`); with theta_deg (angles in the gap): dP_dtheta =
     P_up(n f sin theta) n f cos theta evaluated at those angles and up_total = 2 int dP/dtheta
     dtheta (no light-line edge to integrate over)."""
-    from sims.emission import tmm_sheet_powers
+    from sims.planar_green import tmm_sheet_powers
 
     eps = [complex(n) ** 2 for n in led.n]
     below_e = [eps[i_src - 1]] + eps[:i_src - 1][::-1]

@@ -252,15 +252,14 @@ def tmm_rta_s(n, d_um, theta_deg, wavelength_um: float, absorbing_layers: list) 
     """R, T and the absorbed share summed over ``absorbing_layers`` (indices into n, the media
     included) of an s plane wave, by ``tmm.coh_tmm`` per angle (capped at 89.999 deg).
 
-    The one direct ``tmm`` call of the full-wave check; sims.transfer_matrix owns the other tmm
-    calls and is the place to move this to."""
-    import tmm
+    Through sims.transfer_matrix.coherent, the one owner of the tmm calls."""
+    from sims.transfer_matrix import coherent
 
     th = np.atleast_1d(np.asarray(theta_deg, float))
     R, T, A = (np.empty(th.size) for _ in range(3))
     for i, a in enumerate(th):
-        res = tmm.coh_tmm("s", n, d_um, np.radians(min(a, 89.999)), wavelength_um)
-        per = tmm.absorp_in_each_layer(res)
+        res = coherent("s", n, d_um, np.radians(min(a, 89.999)), wavelength_um, per_layer=True)
+        per = res["absorbed"]
         R[i], T[i] = res["R"], res["T"]
         A[i] = float(np.sum([per[j] for j in absorbing_layers])) if absorbing_layers else 0.0
     return {"R": R, "T": T, "A": A}

@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 
 TIMING = re.compile(r"seconds|wall|mcups", re.I)
-VOLATILE = re.compile(r"wall|seconds|time_s|mcups|host|git_commit|software|elapsed|cpu_s|date", re.I)
+VOLATILE = re.compile(r"wall|seconds|time_s|sweep_time|mcups|host|git_commit|software|elapsed|cpu_s|date", re.I)
 
 
 def attrs_of(obj) -> dict:

@@ -293,7 +293,7 @@ def meep_indices(stack: Stack, freqs_um_inv, wavelength_ref_um: float, band_um: 
 def stack_rta_tmm(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str = "s",
                   indices: np.ndarray | None = None, wavelength_ref_um: float | None = None,
                   band_um: tuple | None = None, lossless: bool = False) -> dict:
-    """R, T, A by transfer matrix (``tmm.coh_tmm``) at fixed kx, as :func:`stack_rta_meep`.
+    """R, T, A by transfer matrix (``tmm.coh_tmm`` through sims.transfer_matrix.coherent) at fixed kx, as :func:`stack_rta_meep`.
 
     Unlike :func:`sims.transfer_matrix.rta_at_kx` (the configured model's n), the indices are
     those Meep uses (:func:`meep_indices`: Lorentz fits, conductivity loss exact only at
@@ -311,7 +311,7 @@ def stack_rta_tmm(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str =
     Returns:
         dict of arrays R, T, A (NaN where the incidence is evanescent).
     """
-    import tmm
+    from sims.transfer_matrix import coherent
 
     f = np.atleast_1d(np.asarray(freqs_um_inv, dtype=float))
     if band_um is None:
@@ -329,7 +329,7 @@ def stack_rta_tmm(stack: Stack, freqs_um_inv, kx_um_inv: float = 0.0, pol: str =
         if s >= 1.0 - 1e-9:
             continue
         n[0] = n0
-        res = tmm.coh_tmm(pol, n, d, np.arcsin(s), 1.0 / fi)
+        res = coherent(pol, n, d, np.arcsin(s), 1.0 / fi)
         R[i], T[i] = res["R"], res["T"]
     return {"R": R, "T": T, "A": 1.0 - R - T}
 

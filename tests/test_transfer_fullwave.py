@@ -38,7 +38,7 @@ def test_line_source_conserves_energy_and_matches_emission_solver():
     r = pt.te_line_source(p, i_src, F, kx)
     bal = r["emitted"] - r["up"] - r["down"] - r["absorbed"].sum(0)
     assert np.max(np.abs(bal)) < 1e-12 * np.max(r["emitted"])
-    em = fk.led_alone_emission(p, i_src, F, 6.0, 61, dkx=0.01)     # sims.emission.tmm_sheet_powers, kind s
+    em = fk.led_alone_emission(p, i_src, F, 6.0, 61, dkx=0.01)     # sims.planar_green.tmm_sheet_powers, kind s
     assert np.allclose(em["emitted"] / em["emitted"].max(), r["emitted"] / r["emitted"].max(), atol=1e-10)
     assert np.allclose(em["up"] / em["emitted"].max(), r["up"] / r["emitted"].max(), atol=1e-10)
 
