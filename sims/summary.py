@@ -104,11 +104,10 @@ def build_summary(entries: list[Entry]) -> dict:
     return {e.name: read_entry(e) for e in entries}
 
 
-def write_summary(path, summary: dict, extra: dict | None = None) -> None:
-    from sims.results import write_text
-
+def summary_json(summary: dict, extra: dict | None = None) -> str:
+    """The text of results/summary.json: {"numbers": ..., **extra} (the caller writes it)."""
     doc = {"numbers": summary, **(extra or {})}
-    write_text(path, json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
 
 
 def format_value(value, status: str = "ok") -> str:

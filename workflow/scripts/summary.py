@@ -5,7 +5,7 @@ import argparse
 import json
 
 from sims.results import software_versions, write_text
-from sims.summary import headline_html, summary_document, write_summary
+from sims.summary import headline_html, summary_document, summary_json
 
 
 def main(argv=None):
@@ -19,7 +19,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     doc = summary_document(vars(a))
     numbers = doc.pop("numbers")
-    write_summary(a.json, numbers, {**doc, "software": software_versions()})
+    write_text(a.json, summary_json(numbers, {**doc, "software": software_versions()}))
     write_text(a.html, headline_html({"numbers": numbers, **doc}))
     print(json.dumps(doc["headline"]))
 
