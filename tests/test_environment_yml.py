@@ -27,7 +27,7 @@ def third_party_imports() -> set[str]:
                 found |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found.add(node.module.split(".")[0])
-    local = {"sims", "conftest"} | {p.stem for p in (REPO / "tests").glob("*.py")}
+    local = {"sims", "bench", "conftest"} | {p.stem for p in (REPO / "tests").glob("*.py")}
     return {m for m in found if m not in sys.stdlib_module_names and m not in local}
 
 

@@ -8,7 +8,6 @@ Skipped only where SLURM cannot be started (not root, not installed); in CI it r
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -178,12 +177,13 @@ def test_every_mpi_rule_uses_a_launcher_option_srun_and_mpirun_share():
     """On a cluster the launcher is srun, which rejects mpirun's `-np` (seen: every emission
     and cavity_lateral job failed on the test cluster): MPI rules must pass `-n`."""
     common = (REPO / "workflow" / "rules" / "common.smk").read_text()
-    # the rank count: the SLURM tasks in a cluster job, the job's threads locally (--cores 1 works)
-    assert 'MPI_N = "{resources.tasks}" if (workflow.remote_exec' in common
+    # the rank count (resource `ranks`): the SLURM tasks in a cluster job, the job's threads locally
+    assert 'mpi_ranks = lambda wildcards, threads: config["simulation"]["mpi_ranks"]' in common
+    assert "mpi_ranks = lambda wildcards, threads: threads" in common
     for smk in (REPO / "workflow" / "rules").glob("*.smk"):
-        # a shell string that snakefmt splits over lines ("..." + MPI_N + "...") read as one line
-        text = re.sub(r"\s*\n\s*\+\s*", " + ", smk.read_text())
+        text = smk.read_text()
         assert "-np {resources.tasks}" not in text and "-np " not in text, smk.name
         for line in text.splitlines():
             if "{resources.mpi}" in line:
-                assert '{resources.mpi} -n " + MPI_N + "' in line, f"{smk.name}: {line.strip()}"
+                assert "{resources.mpi} -n {resources.ranks} " in line, f"{smk.name}: {line.strip()}"
+        assert text.count("{resources.mpi}") == text.count("ranks=mpi_ranks"), smk.name

@@ -22,11 +22,15 @@ rule cavity_modes:
     priority: 20  # the longest serial jobs (up to ~5 min): start early (issue 18)
     group:
         point_group
+    conda:
+        CONDA_ENV
     threads: 1
+    resources:
+        launcher=SERIAL_LAUNCHER,
     params:
         settings=cavity_run_settings,
     shell:
-        "{GROUPED_SERIAL}{PY} workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
+        "{resources.launcher} python3 workflow/scripts/cavity_modes.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 
@@ -53,11 +57,13 @@ rule cavity_validation:
         "logs/validation/cavity/{stack}.log",
     benchmark:
         "benchmarks/validation/cavity/{stack}.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.cavity_settings(config, w.stack, validation=True)),
     shell:
-        "{PY} workflow/scripts/cavity_validation.py --stack {wildcards.stack} --settings {params.settings:q} "
+        "python3 workflow/scripts/cavity_validation.py --stack {wildcards.stack} --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} --md {output.md} --bench {output.bench} > {log} 2>&1"
 
 
@@ -76,14 +82,17 @@ rule cavity_lateral:
     benchmark:
         "benchmarks/cavity/{stack}_lateral.tsv"
     priority: 30  # MPI (all ranks): start while both cores are free
+    conda:
+        CONDA_ENV
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+        ranks=mpi_ranks,
     params:
         settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
+        "{resources.mpi} -n {resources.ranks} python3 -m mpi4py workflow/scripts/cavity_lateral.py --stack {wildcards.stack} "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --bench {output.bench} > {log} 2>&1"
 
 
@@ -100,12 +109,15 @@ rule cavity_lateral_convergence:
         "logs/cavity/{stack}_lateral_convergence.log",
     benchmark:
         "benchmarks/cavity/{stack}_lateral_convergence.tsv"
+    conda:
+        CONDA_ENV
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+        ranks=mpi_ranks,
     params:
         settings=lambda w: settings_json(S.cavity_lateral_settings(config, w.stack)),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
+        "{resources.mpi} -n {resources.ranks} python3 -m mpi4py workflow/scripts/cavity_lateral_convergence.py "
         "--stack {wildcards.stack} --settings {params.settings:q} --json {output.json} --md {output.md} > {log} 2>&1"

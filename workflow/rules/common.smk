@@ -28,9 +28,11 @@ from sims import step_settings as S
 from sims.step_settings import settings_json
 from sims.targets import final_outputs, validation_outputs
 
-# Interpreter of the simulation rules: the one running Snakemake (the venv made by
-# install.sh, or a conda env), so it sees Meep, mpi4py and h5py.
+# Interpreter of the simulation rules (`python3` in their shell lines): the one running
+# Snakemake (the venv made by install.sh, or a conda env), so it sees Meep, mpi4py and h5py:
+# its directory goes first on PATH for the rules' shells.
 PY = sys.executable
+prepend_to_path_variable("PATH", os.path.dirname(PY))
 
 
 # 1. schema (types, ranges, unknown keys; fills defaults in place), 2. physics checks in a
@@ -84,7 +86,7 @@ def check_executor_ready():
 
 
 def check_ranks_fit_cores():
-    """Locally an MPI rule starts as many ranks as Snakemake gives it threads (MPI_N below), at most
+    """Locally an MPI rule starts as many ranks as Snakemake gives it threads (mpi_ranks below), at most
     simulation.mpi_ranks: with fewer cores (e.g. --cores 1) it runs on fewer ranks, said here once."""
     if not workflow.local_exec or config["simulation"]["mpi_oversubscribe"]:
         return
@@ -131,13 +133,25 @@ if workflow.remote_exec:
     MPIRUN = config["simulation"]["cluster_mpi_launcher"]
 else:
     MPIRUN = f"mpirun --allow-run-as-root --oversubscribe --bind-to {mpi_bind_to()}"
-# Ranks of an MPI rule: locally the threads Snakemake gives the job (simulation.mpi_ranks, scaled
-# down to --cores), so the ranks never exceed the cores; in a cluster job (and with
-# simulation.mpi_oversubscribe) the configured ranks (= SLURM tasks).
-MPI_N = "{resources.tasks}" if (workflow.remote_exec or config["simulation"]["mpi_oversubscribe"]) else "{threads}"
-# Serial rules of a group job share one SLURM job step; each runs as its own MPI singleton
-# there (see workflow/scripts/mpi_singleton.sh). Locally: nothing.
-GROUPED_SERIAL = "bash workflow/scripts/mpi_singleton.sh " if workflow.remote_exec else ""
+
+
+# Ranks of each MPI job (resource `ranks`). Locally the threads Snakemake gives the job
+# (simulation.mpi_ranks, scaled down to --cores), so the ranks never exceed the cores; in a
+# cluster job (and with simulation.mpi_oversubscribe) the configured ranks (= SLURM tasks).
+if workflow.remote_exec or config["simulation"]["mpi_oversubscribe"]:
+    mpi_ranks = lambda wildcards, threads: config["simulation"]["mpi_ranks"]
+else:
+    mpi_ranks = lambda wildcards, threads: threads
+
+
+# Software environment of every rule under `--use-conda` / `--sdm conda` (relative to the rule
+# files); the Debian route (install.sh) runs without it.
+CONDA_ENV = "../../environment.yml"
+
+# Launcher of the serial rules that sweep points group into shared SLURM jobs (resource
+# `launcher`): in a cluster job each runs as its own MPI singleton (workflow/scripts/mpi_singleton.sh);
+# locally `env` (runs the command as it is).
+SERIAL_LAUNCHER = "bash workflow/scripts/mpi_singleton.sh" if workflow.remote_exec else "env"
 
 
 wildcard_constraints:

@@ -18,12 +18,14 @@ rule emission_sweep:
     wildcard_constraints:
         part=r"\d+",
     priority: 10  # upstream of the threshold chain
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=emission_run_settings,
         parts=config["emission"]["sweep_jobs"],
     shell:
-        "{PY} workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "
+        "python3 workflow/scripts/emission_sweep.py --settings {params.settings:q} --led {wildcards.led} "
         "--part {wildcards.part} --parts {params.parts} --h5 {output.h5} > {log} 2>&1"
 
 
@@ -40,11 +42,13 @@ rule emission_led:
         "logs/{run}emission/{led}.log",
     benchmark:
         "benchmarks/{run}emission/{led}.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=emission_run_settings,
     shell:
-        "{PY} workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} "
+        "python3 workflow/scripts/emission.py --settings {params.settings:q} --led {wildcards.led} "
         "--h5 {output.h5} --fig {output.fig} --cost {output.cost} --parts {input.parts} > {log} 2>&1"
 
 
@@ -56,11 +60,13 @@ rule emission_convergence:
         "logs/validation/emission_{led}_convergence.log",
     benchmark:
         "benchmarks/validation/emission_{led}_convergence.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.emission_settings(config, w.led)),
     shell:
-        "{PY} workflow/scripts/emission_convergence.py --settings {params.settings:q} "
+        "python3 workflow/scripts/emission_convergence.py --settings {params.settings:q} "
         "--led {wildcards.led} --h5 {output.h5} > {log} 2>&1"
 
 
@@ -74,8 +80,10 @@ rule emission_compare:
         "logs/emission/compare.log",
     benchmark:
         "benchmarks/emission/compare.tsv"
+    conda:
+        CONDA_ENV
     shell:
-        "{PY} workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
+        "python3 workflow/scripts/emission_compare.py --h5 {input.h5} --fig {output.fig} --tsv {output.tsv} > {log} 2>&1"
 
 
 # Independent check (issue 5): a line dipole in a finite 2D cell (lateral PML), Meep's
@@ -88,14 +96,15 @@ rule emission_nearfar:
         "logs/emission/{led}_nearfar.log",
     benchmark:
         "benchmarks/emission/{led}_nearfar.tsv"
+    conda:
+        CONDA_ENV
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+        ranks=mpi_ranks,
     params:
         settings=lambda w: settings_json(S.nearfar_settings(config, w.led)),
     shell:
-        "{resources.mpi} -n "
-        + MPI_N
-        + " {PY} -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
+        "{resources.mpi} -n {resources.ranks} python3 -m mpi4py workflow/scripts/emission_nearfar.py --settings {params.settings:q}"
         " --led {wildcards.led} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"

@@ -14,8 +14,10 @@ rule permittivity_map:
         "logs/geometry/{stack}.log",
     benchmark:
         "benchmarks/geometry/{stack}.tsv"
+    conda:
+        CONDA_ENV
     params:
         settings=lambda w: settings_json(S.permittivity_map_settings(config, w.stack)),
     shell:
-        "{PY} workflow/scripts/permittivity_map.py --settings {params.settings:q} --stack {wildcards.stack} "
+        "python3 workflow/scripts/permittivity_map.py --settings {params.settings:q} --stack {wildcards.stack} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"

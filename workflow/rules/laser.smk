@@ -11,14 +11,17 @@ rule laser_far_field_meep:
     benchmark:
         "benchmarks/laser/far_field_meep.tsv"
     priority: 30  # MPI (all ranks): start while both cores are free
+    conda:
+        CONDA_ENV
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+        ranks=mpi_ranks,
     params:
         settings=lambda w: settings_json(S.laser_meep_settings(config)),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/laser_far_field_meep.py "
+        "{resources.mpi} -n {resources.ranks} python3 -m mpi4py workflow/scripts/laser_far_field_meep.py "
         "--settings {params.settings:q} --h5 {output.h5} > {log} 2>&1"
 
 
@@ -50,10 +53,12 @@ rule laser_output:
         "logs/laser/laser_output.log",
     benchmark:
         "benchmarks/laser/laser_output.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.laser_output_settings(config)),
     shell:
-        "{PY} workflow/scripts/laser_output.py --settings {params.settings:q} --modes {input.modes} "
+        "python3 workflow/scripts/laser_output.py --settings {params.settings:q} --modes {input.modes} "
         "--transfer {input.transfer} --threshold {input.threshold} --meep {input.meep} --h5 {output.h5} "
         "--fig-dir results/laser > {log} 2>&1"

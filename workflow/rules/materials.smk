@@ -13,8 +13,10 @@ rule optical_constants:
         "logs/materials/optical_constants.log",
     benchmark:
         "benchmarks/materials/optical_constants.tsv"
+    conda:
+        CONDA_ENV
     params:
         settings=lambda w: settings_json(S.optical_constants_settings(config)),
     shell:
-        "{PY} workflow/scripts/optical_constants.py --settings {params.settings:q} "
+        "python3 workflow/scripts/optical_constants.py --settings {params.settings:q} "
         "--h5 {output.h5} --fig {output.fig} > {log} 2>&1"

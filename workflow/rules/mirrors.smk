@@ -21,11 +21,13 @@ rule mirror_spectra:
         "logs/mirrors/{mirror}.log",
     benchmark:
         "benchmarks/mirrors/{mirror}.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.mirror_step_settings(config, w.mirror)),
     shell:
-        "{PY} workflow/scripts/mirror_spectra.py --settings {params.settings:q} --mirror {wildcards.mirror} "
+        "python3 workflow/scripts/mirror_spectra.py --settings {params.settings:q} --mirror {wildcards.mirror} "
         "--h5 {output.h5} --fig {output.fig} --metrics {output.metrics} > {log} 2>&1"
 
 
@@ -47,11 +49,13 @@ rule mirror_oblique:
         "logs/validation/mirrors/{mirror}.log",
     benchmark:
         "benchmarks/validation/mirrors/{mirror}.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.mirror_step_settings(config, w.mirror, oblique=True)),
     shell:
-        "{PY} workflow/scripts/mirror_spectra.py --oblique --settings {params.settings:q} --mirror {wildcards.mirror} "
+        "python3 workflow/scripts/mirror_spectra.py --oblique --settings {params.settings:q} --mirror {wildcards.mirror} "
         "--h5 {output.h5} --fig {output.fig} --metrics {output.metrics} > {log} 2>&1"
 
 
@@ -67,9 +71,11 @@ rule mirror_convergence:
         "logs/mirrors/convergence.log",
     benchmark:
         "benchmarks/mirrors/convergence.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.mirror_step_settings(config)),
     shell:
-        "{PY} workflow/scripts/mirror_convergence.py --settings {params.settings:q} "
+        "python3 workflow/scripts/mirror_convergence.py --settings {params.settings:q} "
         "--md {output.md} --json {output.json} > {log} 2>&1"

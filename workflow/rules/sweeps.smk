@@ -20,9 +20,11 @@ rule sweep_gather:
         "logs/sweeps/{sweep}/gather.log",
     benchmark:
         "benchmarks/sweeps/{sweep}/gather.tsv"
+    conda:
+        CONDA_ENV
     params:
         settings=lambda w: settings_json(S.sweep_gather_settings(config, w.sweep)),
     shell:
-        "{PY} workflow/scripts/sweep_gather.py --settings {params.settings:q} --threshold {input.threshold} "
+        "python3 workflow/scripts/sweep_gather.py --settings {params.settings:q} --threshold {input.threshold} "
         "--modes {input.modes} --absorption {input.absorption} --transfer {input.transfer} "
         "--h5 {output.h5} --md {output.md} --fig {output.fig} > {log} 2>&1"

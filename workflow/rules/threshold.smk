@@ -29,12 +29,16 @@ rule threshold:
         "benchmarks/{run}threshold/threshold.tsv"
     group:
         point_group
+    conda:
+        CONDA_ENV
     threads: 1
+    resources:
+        launcher=SERIAL_LAUNCHER,
     params:
         settings=lambda w: settings_json(S.threshold_settings(run_config(w))),
         fig_dir=lambda w: f"results/{w.run}threshold",
     shell:
-        "{GROUPED_SERIAL}{PY} workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
+        "{resources.launcher} python3 workflow/scripts/threshold.py --settings {params.settings:q} --modes {input.modes} "
         "--microcavity {input.microcavity} --standard {input.standard} --h5 {output.h5} "
         "--fig-dir {params.fig_dir} > {log} 2>&1"
 
@@ -61,8 +65,10 @@ rule summary:
         "logs/summary.log",
     benchmark:
         "benchmarks/summary.tsv"
+    conda:
+        CONDA_ENV
     shell:
-        "{PY} workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
+        "python3 workflow/scripts/summary.py --absorption {input.absorption} --microcavity {input.microcavity} "
         "--standard {input.standard} --comparison {input.comparison} --threshold {input.threshold} "
         "--modes-i {input.modes_i} --modes {input.modes} --emission {input.emission} --mirrors {input.mirrors} "
         "--laser {input.laser} --json {output.json} --html {output.html} > {log} 2>&1"

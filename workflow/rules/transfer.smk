@@ -16,11 +16,15 @@ rule transfer_pump_absorption:
         "benchmarks/{run}transfer/pump_absorption.tsv"
     group:
         point_group
+    conda:
+        CONDA_ENV
     threads: 1
+    resources:
+        launcher=SERIAL_LAUNCHER,
     params:
         settings=lambda w: settings_json(S.pump_absorption_settings(run_config(w))),
     shell:
-        "{GROUPED_SERIAL}{PY} workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
+        "{resources.launcher} python3 workflow/scripts/transfer_pump_absorption.py --settings {params.settings:q} "
         "--modes {input.modes} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
 
 
@@ -34,11 +38,13 @@ rule pump_absorption_meep:
         "logs/validation/pump_absorption_meep.log",
     benchmark:
         "benchmarks/validation/pump_absorption_meep.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.pump_absorption_meep_settings(config)),
     shell:
-        "{PY} workflow/scripts/pump_absorption_meep.py --settings {params.settings:q} --modes {input.modes} "
+        "python3 workflow/scripts/pump_absorption_meep.py --settings {params.settings:q} --modes {input.modes} "
         "--h5 {output.h5} > {log} 2>&1"
 
 
@@ -62,11 +68,15 @@ rule transfer:
         led="microcavity|standard",
     group:
         point_group
+    conda:
+        CONDA_ENV
     threads: 1
+    resources:
+        launcher=SERIAL_LAUNCHER,
     params:
         settings=lambda w: settings_json(S.transfer_settings(run_config(w))),
     shell:
-        "{GROUPED_SERIAL}{PY} workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
+        "{resources.launcher} python3 workflow/scripts/transfer.py --settings {params.settings:q} --led {wildcards.led} "
         "--emission {input.emission} --absorption {input.absorption} --h5 {output.h5} --fig {output.fig} "
         "--benchmark-json {output.bench} > {log} 2>&1"
 
@@ -86,11 +96,13 @@ rule transfer_compare:
         "logs/transfer/comparison.log",
     benchmark:
         "benchmarks/transfer/comparison.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     params:
         settings=lambda w: settings_json(S.transfer_compare_settings(config)),
     shell:
-        "{PY} workflow/scripts/transfer_compare.py --settings {params.settings:q} --microcavity {input.microcavity} "
+        "python3 workflow/scripts/transfer_compare.py --settings {params.settings:q} --microcavity {input.microcavity} "
         "--standard {input.standard} --h5 {output.h5} --fig {output.fig} > {log} 2>&1"
 
 
@@ -112,13 +124,16 @@ rule transfer_fullwave:
         "logs/transfer/fullwave.log",
     benchmark:
         "benchmarks/transfer/fullwave.tsv"
+    conda:
+        CONDA_ENV
     threads: config["simulation"]["mpi_ranks"]
     resources:
         tasks=config["simulation"]["mpi_ranks"],
         mpi=MPIRUN,
+        ranks=mpi_ranks,
     params:
         settings=lambda w: settings_json(S.transfer_fullwave_settings(config)),
     shell:
-        "{resources.mpi} -n " + MPI_N + " {PY} -m mpi4py workflow/scripts/transfer_fullwave.py "
+        "{resources.mpi} -n {resources.ranks} python3 -m mpi4py workflow/scripts/transfer_fullwave.py "
         "--settings {params.settings:q} --h5 {output.h5} --fig {output.fig} --md {output.md} "
         "--json {output.json} > {log} 2>&1"
