@@ -44,5 +44,8 @@ def test_snakemake_and_tmm_importable():
 
 
 def test_rules_use_the_snakemake_interpreter():
+    """Rules run `python3` found first in the directory of the interpreter running Snakemake."""
     text = (REPO / "workflow" / "rules" / "common.smk").read_text()
-    assert "PY = sys.executable" in text
+    assert "PY = sys.executable" in text and 'prepend_to_path_variable("PATH", os.path.dirname(PY))' in text
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        assert "{PY}" not in smk.read_text(), smk.name
