@@ -17,7 +17,8 @@ Units: lengths um, wavelengths nm where named, angles deg (in the exit medium, a
 * Lasing region and lateral mode: where the local net modal gain of the pump map is >= 0
   (threshold contour); its lowest lateral mode in three stated approximations: hard aperture
   (cos, walls at the contour), Gaussian of a given waist, or the gain-guided Gaussian of a
-  parabolic net-gain profile in the cavity's in-plane (paraxial) dispersion.
+  parabolic net-gain profile in the cavity's in-plane (paraxial) dispersion. Its far field is
+  the diffraction of the mode (no angular filter: the mode already is the cavity's).
 """
 
 from __future__ import annotations
@@ -226,8 +227,13 @@ def lasing_far_field(x_um, net_gain_rate_per_s, wavelength_nm: float, n_eff: flo
     approximations: ``aperture`` (hard walls at the gamma = 0 contour), ``gaussian`` (real
     Gaussian, ASSUMED 1/e^2 intensity radius W / (2 sqrt 2), i.e. 1/e^2 diameter = W / sqrt 2),
     ``gain_guided`` (parabolic fit of gamma about its peak over +-fit_half_width, default half the
-    region). Each pattern x the cavity's angular filter at lambda (``dispersion`` = (angles, lambda nm,
-    Q), or none) -> FWHM (deg). Returns the region, the fits and, per approximation, pattern and FWHM."""
+    region). Each pattern is the diffraction of the mode alone (obliquity included) -> FWHM (deg):
+    the lasing mode is an eigenmode of the cavity, whose in-plane dispersion D already shapes its
+    angular spectrum; the cavity's angular filter (``dispersion`` = (angles, lambda nm, Q), or none;
+    returned as ``filter`` for reference) belongs to spontaneous emission below threshold, and
+    multiplying the mode's far field by it would count the cavity twice (the 2D Meep run of a finite
+    gain region, ``sims.gain_guided_meep``, is wider than the model, not narrower). Returns the
+    region, the fits and, per approximation, pattern and FWHM."""
     x, g = np.asarray(x_um, float), np.asarray(net_gain_rate_per_s, float)
     lo, hi, width = lasing_region_1d(x, g)
     th = np.asarray(theta_deg, float)
@@ -242,7 +248,7 @@ def lasing_far_field(x_um, net_gain_rate_per_s, wavelength_nm: float, n_eff: flo
     modes = {"aperture": hard_aperture_mode(x, width, xc), "gaussian": gaussian_mode(x, width / (2 * math.sqrt(2)), xc),
              "gain_guided": gg["field"]}
     for name, e in modes.items():
-        p = far_field_1d(x, e, wavelength_nm, th) * filt
+        p = far_field_1d(x, e, wavelength_nm, th)
         out[f"{name}_pattern"] = p / p.max()
         out[f"{name}_fwhm_deg"] = fwhm_deg(th, out[f"{name}_pattern"])
     return out

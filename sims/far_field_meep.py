@@ -108,6 +108,23 @@ def meep_gaussian_over_mirror(*, waist_um: float = 1.5, wavelength_nm: float = 8
             "pixels": sx * sy * resolution ** 2}
 
 
+def stack_cell(stack, pml_um: float, pad_um: float) -> tuple:
+    """(blocks of the stack and of the substrate below it, cell height sy, y of the stack's bottom z0)
+    for a 2D cell centred on the stack; lateral extent infinite. A layer group spans z0 +
+    ``stack.group_span_um(group)``."""
+    import meep as mp
+
+    sy = 2 * (pml_um + pad_um) + stack.thickness_um
+    z0 = -sy / 2 + pml_um + pad_um
+    geom = [mp.Block(size=mp.Vector3(mp.inf, pml_um + pad_um, mp.inf), center=mp.Vector3(0, z0 - (pml_um + pad_um) / 2),
+                     material=mp.Medium(index=stack.below.n))]
+    zb = stack.interfaces_um
+    for layer, a, b in zip(stack.layers, zb[:-1], zb[1:]):
+        geom.append(mp.Block(size=mp.Vector3(mp.inf, b - a, mp.inf), center=mp.Vector3(0, z0 + (a + b) / 2),
+                             material=mp.Medium(index=layer.material.n)))
+    return geom, sy, z0
+
+
 def trimmed_cavity(config: dict, pairs: int, stack_name: str = "microcavity_II", crystal_group: str = "crystal",
                    crystal_material: str = "FAPbI3_transparent"):
     """Microcavity II with each DBR cut to ``pairs`` pairs and a lossless crystal (reduced scale)."""
@@ -160,15 +177,8 @@ def meep_gaussian_in_cavity(config: dict, *, pairs: int = 3, wavelength_shift_nm
     lam0_nm = m0.wavelength_um * 1e3 + wavelength_shift_nm
     disp = tmm_dispersion_s(st, "crystal", m0.wavelength_um, np.arange(0, 76, 5.0))
     mp.verbosity(0)
-    pad = 0.5
-    sx, sy = 2 * (half_width_um + pml_um), 2 * (pml_um + pad) + st.thickness_um
-    z0 = -sy / 2 + pml_um + pad                         # bottom of the stack
-    geom = [mp.Block(size=mp.Vector3(mp.inf, pml_um + pad, mp.inf), center=mp.Vector3(0, z0 - (pml_um + pad) / 2),
-                     material=mp.Medium(index=st.below.n))]
-    zb = st.interfaces_um
-    for l, a, b in zip(st.layers, zb[:-1], zb[1:]):
-        geom.append(mp.Block(size=mp.Vector3(mp.inf, b - a, mp.inf), center=mp.Vector3(0, z0 + (a + b) / 2),
-                             material=mp.Medium(index=l.material.n)))
+    geom, sy, z0 = stack_cell(st, pml_um, 0.5)
+    sx = 2 * (half_width_um + pml_um)
     c0, c1 = st.group_span_um("crystal")
     lam_meep_nm = lam0_nm
     if on_meep_resonance:  # same detuning from Meep's own (grid-shifted) resonance: 1D Harminv, same grid

@@ -10,7 +10,8 @@ microcavity LED) and the threshold step's L-J fluxes (threshold.h5). Outputs: da
   that Q(0) = Q_measured (``far_field.q_below``); also the pattern at the mode wavelength alone.
 * Above threshold: pump map cut through its peak, scaled so that the peak is ``drive`` x the
   threshold pump (the local threshold is first reached at the peak), local net gain rate, lasing
-  region, three lateral-mode approximations x the filter (``sims.far_field.lasing_far_field``).
+  region, far field of its lowest lateral mode in three approximations (``sims.far_field.lasing_far_field``;
+  no angular filter on the mode: checked by the 2D Meep gain-region run, ``sims.gain_guided_meep``).
 * Linewidth and L-J of both devices: the threshold step's absorbed flux -> G = R(N_th) flux /
   flux_th (as ``sims.light_current``) -> ``light_output`` with the log-gain offset and alpha_H.
 * Modulation: RC (series-plate capacitance of the LED stack + parasitic) x LED x crystal at
@@ -271,6 +272,28 @@ def laser_output(settings: dict, mode: dict, modes: dict, transfer: dict, thresh
     return ds, un, attrs
 
 
+def meep_gain_agreement(gm: dict, profiles: list[str]) -> str:
+    """One clause per pump profile: the 2D Meep gain-region run against the gain-guided model
+    (``gm``: datasets of gain_region_meep.h5)."""
+    parts = []
+    for p in profiles:
+        g = {k: float(np.asarray(gm[f"{p}/{k}"])) for k in ("fwhm_meep_deg", "fwhm_model_deg", "fwhm_meep_near_field_ft_deg",
+                                                             "waist_meep_um", "waist_model_um", "net_rate_meep",
+                                                             "phase_curvature_meep_per_um2", "phase_curvature_model_per_um2",
+                                                             "net_rate_model", "diffraction_loss_model")}
+        parts.append(
+            f"{p} pump: far-field FWHM Meep {g['fwhm_meep_deg']:.2f} vs model {g['fwhm_model_deg']:.2f} deg "
+            f"({100 * (g['fwhm_meep_deg'] / g['fwhm_model_deg'] - 1):+.1f} %; FT of Meep's crystal-plane field "
+            f"{g['fwhm_meep_near_field_ft_deg']:.2f}), 1/e^2 radius {g['waist_meep_um']:.2f} vs {g['waist_model_um']:.2f} um, "
+            f"phase curvature {g['phase_curvature_meep_per_um2']:.3f} vs {g['phase_curvature_model_per_um2']:.3f} /um^2, "
+            f"lowest mode's net rate {g['net_rate_meep']:.4f} vs {g['net_rate_model']:.4f} c/um (difference "
+            f"{100 * abs(g['net_rate_meep'] - g['net_rate_model']) / g['diffraction_loss_model']:.0f} % of the model's "
+            f"diffraction loss {g['diffraction_loss_model']:.4f})")
+    return ("finite pumped (gain) region in microcavity II at reduced scale (DBRs cut to 3 pairs, Q ~ 70, Lorentzian gain, "
+            "just below threshold), its lowest lateral mode against the gain-guided model of the above-threshold far "
+            "field: " + "; ".join(parts))
+
+
 def tornado_markdown(ds: dict, attrs: dict) -> str:
     """The laser tornado as a Markdown table."""
     outs, names = attrs["tornado_outputs"].split(","), attrs["tornado_parameters"].split(",")
@@ -287,7 +310,8 @@ def tornado_markdown(ds: dict, attrs: dict) -> str:
 @register_check
 def check_laser_output(config: dict):
     """Assumed values inside their ranges, the LED stack and its permittivities, a near-field
-    grid finer than lambda/2, the Meep lists paired, the pulse inside the frequency grid."""
+    grid finer than lambda/2, the Meep lists paired, the gain-region cell wide enough, the pulse
+    inside the frequency grid."""
     lo = config.get("laser_output")
     if not lo:
         return
@@ -317,6 +341,11 @@ def check_laser_output(config: dict):
     for i, (w, h) in enumerate(zip(m.get("waists_um", []), m.get("half_widths_um", []))):
         if h < 3 * w:
             yield f"laser_output.meep.half_widths_um[{i}]", f"{h} um is < 3 x the waist {w} um (source cut off)"
+    g = lo.get("meep_gain", {})
+    if g.get("lateral_half_width_um", 8.0) < 1.5 * g.get("pump_half_width_um", 5.0):
+        yield "laser_output.meep_gain.lateral_half_width_um", (
+            f"{g['lateral_half_width_um']} um is < 1.5 x the pump half width {g.get('pump_half_width_um', 5.0)} um "
+            "(the lowest mode would reach the PML)")
     fz = lo.get("frequency_hz", {})
     if fz and not fz.get("min", 1e4) < 0.1 / (lo.get("pulse_ns", 20) * 1e-9) < fz.get("max", 1e12):
         yield "laser_output.frequency_hz", "the grid must span the pulse's bandwidth (0.1 / pulse length)"

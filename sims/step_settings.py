@@ -231,9 +231,9 @@ def threshold_settings(cfg: dict) -> dict:
 
 
 def laser_output_settings(cfg: dict) -> dict:
-    """Laser output (issue 20): its section without the Meep check, the LED stack (capacitance),
+    """Laser output (issue 20): its section without the Meep checks, the LED stack (capacitance),
     the threshold section (rate equations) and the LED areas of the area study."""
-    lo = {k: v for k, v in cfg["laser_output"].items() if k != "meep"}
+    lo = {k: v for k, v in cfg["laser_output"].items() if k not in ("meep", "meep_gain")}
     return {
         **sub_config(cfg, stacks=[lo["led_stack"]], sections=()),
         "laser_output": lo,
@@ -248,6 +248,15 @@ def laser_meep_settings(cfg: dict) -> dict:
     return {
         **sub_config(cfg, stacks=["microcavity_II"], materials=["FAPbI3_transparent"], sections=("simulation",)),
         "laser_output": {"meep": cfg["laser_output"]["meep"]},
+    }
+
+
+def laser_gain_meep_settings(cfg: dict) -> dict:
+    """The 2D Meep run of a finite pumped region (gain-guided mode): microcavity II, its transparent
+    crystal material, the simulation section and laser_output.meep_gain."""
+    return {
+        **sub_config(cfg, stacks=["microcavity_II"], materials=["FAPbI3_transparent"], sections=("simulation",)),
+        "laser_output": {"meep_gain": cfg["laser_output"]["meep_gain"]},
     }
 
 

@@ -300,13 +300,14 @@ def laser_entries(path: str) -> list:
         areas = [float(a) for a in fh["modulation/area_mm2"][()]]
         drives = [float(d) for d in fh["pulse/drive_over_threshold"][()]]
         has_meep = "meep/fwhm_meep_deg" in fh
+        gain_profiles = str(fh.attrs.get("meep_gain_profiles", "")).split(",") if "meep_gain_profiles" in fh.attrs else []
     E = [Entry("laser_divergence_below_threshold_fwhm_deg", path, "below/fwhm_at_mode_deg", "deg",
                "far-field FWHM in air below threshold at the mode wavelength (cavity angular filter, Q_measured)"),
          Entry("laser_divergence_below_threshold_spectral_fwhm_deg", path, "below/fwhm_spectral_deg", "deg",
                "FWHM of the spectrum-integrated emission below threshold", statement="no FWHM: the spectrum-integrated "
                "pattern is a ring (resonance meets the PL peak off axis) that does not fall to half on one side"),
          Entry("laser_divergence_above_threshold_fwhm_deg", path, "above/gain_guided_fwhm_deg", "deg",
-               "far-field FWHM in air above threshold: gain-guided lateral mode of the pump map x cavity filter, "
+               "far-field FWHM in air above threshold: diffraction of the gain-guided lateral mode of the pump map, "
                "at laser_output.assumed.drive_over_threshold"),
          Entry("laser_divergence_above_threshold_aperture_fwhm_deg", path, "above/aperture_fwhm_deg", "deg",
                "as above, hard-aperture lateral mode (lower bound of the approximations)"),
@@ -344,6 +345,18 @@ def laser_entries(path: str) -> list:
               Entry("laser_meep_max_pattern_difference", path, "meep/max_abs_diff_all", "1",
                     "largest |Meep - model| of the normalised patterns"),
               Entry("laser_meep_agreement", path, "@meep_agreement", "", "where Meep and the model agree")]
+    for p in gain_profiles:
+        E += [Entry(f"laser_meep_gain_{p}_fwhm_deg", path, f"meep_gain/{p}/fwhm_meep_deg", "deg",
+                    f"2D Meep finite gain region ({p} pump), far-field FWHM of its lowest mode (near-to-far)"),
+              Entry(f"laser_meep_gain_{p}_model_fwhm_deg", path, f"meep_gain/{p}/fwhm_model_deg", "deg",
+                    "the workflow's gain-guided model of the same pumped region (lasing_far_field)"),
+              Entry(f"laser_meep_gain_{p}_waist_um", path, f"meep_gain/{p}/waist_meep_um", "um",
+                    "1/e^2 intensity radius of Meep's lowest mode (fit)"),
+              Entry(f"laser_meep_gain_{p}_model_waist_um", path, f"meep_gain/{p}/waist_model_um", "um",
+                    "1/e^2 intensity radius of the model's gain-guided mode")]
+    if gain_profiles:
+        E.append(Entry("laser_meep_gain_agreement", path, "@meep_gain_agreement", "",
+                       "where the Meep gain-region run and the gain-guided model agree"))
     return E
 
 

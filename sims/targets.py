@@ -28,7 +28,8 @@ def final_outputs(cfg: dict) -> list[str]:
         *(f"results/transfer/{led}/transfer.h5" for led in cfg["transfer"]["leds"]),
         "results/threshold/threshold.h5",
         "results/summary.json",
-        *(("results/laser/laser_output.h5", "results/laser/far_field_meep.h5") if "laser_output" in cfg else ()),
+        *(("results/laser/laser_output.h5", "results/laser/far_field_meep.h5", "results/laser/gain_region_meep.h5")
+          if "laser_output" in cfg else ()),
         *(f"results/sweeps/{name}/sweep.h5" for name in cfg.get("sweeps", {})),
     ]
 

@@ -19,7 +19,7 @@ LAM, N_EFF = 803.0, 1.9
 
 
 def fast_settings(config, **lo_changes):
-    lo = copy.deepcopy({k: v for k, v in config["laser_output"].items() if k != "meep"})
+    lo = copy.deepcopy({k: v for k, v in config["laser_output"].items() if k not in ("meep", "meep_gain")})
     lo["far_field"].update(n_theta_above=201, n_theta_below=90, n_wavelengths_below=401, near_field_step_um=0.25)
     lo["frequency_hz"]["n"] = 400
     lo["pulse_drives_over_threshold"] = [10.0]
@@ -120,6 +120,31 @@ def test_summary_entries_of_the_laser_file(tmp_path, base):
     assert numbers["laser_linewidth_below_threshold_nm"]["value"] == pytest.approx(LAM / 780.0)
 
 
+def test_summary_entries_of_the_meep_gain_region(tmp_path, base):
+    """The gain-region datasets and agreement the laser step copies from gain_region_meep.h5 reach
+    the summary, one set per pump profile."""
+    from sims.laser_output import meep_gain_agreement
+    from sims.summary import build_summary, laser_entries
+
+    _, (ds, units, attrs) = base
+    keys = ("fwhm_meep_deg", "fwhm_model_deg", "fwhm_meep_near_field_ft_deg", "waist_meep_um", "waist_model_um",
+            "net_rate_meep", "net_rate_model", "diffraction_loss_model", "phase_curvature_meep_per_um2",
+            "phase_curvature_model_per_um2")
+    gm = {f"{p}/{k}": np.array(v) for p in ("parabolic", "bell")
+          for k, v in zip(keys, (9.4, 9.2, 9.3, 2.8, 2.78, -0.002, -0.0017, 0.008, 0.131, 0.129))}
+    text = meep_gain_agreement(gm, ["parabolic", "bell"])
+    assert "parabolic pump: far-field FWHM Meep 9.40 vs model 9.20 deg (+2.2 %" in text and "bell pump" in text
+    assert "(difference 4 % of the model's diffraction loss 0.0080)" in text
+    extra = {f"meep_gain/{k}": gm[k] for k in gm if k.split("/")[1] in keys[:5]}
+    p = tmp_path / "laser_output.h5"
+    write_h5(p, {**ds, **extra}, {**attrs, "meep_agreement": "x", "meep_gain_agreement": text,
+                                  "meep_gain_profiles": "parabolic,bell"}, {**units, **{k: "deg" for k in extra}})
+    numbers = build_summary(laser_entries(str(p)))
+    assert numbers["laser_meep_gain_parabolic_fwhm_deg"]["value"] == pytest.approx(9.4)
+    assert numbers["laser_meep_gain_bell_model_waist_um"]["value"] == pytest.approx(2.78)
+    assert numbers["laser_meep_gain_agreement"]["value"] == text
+
+
 RAW = read_yaml(REPO / "config.yaml")
 
 
@@ -140,3 +165,7 @@ def test_bad_laser_output_keys_are_rejected_by_name():
     assert any(k == "laser_output.static_permittivity" and "tfb" in r for k, r in p), p
     p = problems_of(lambda c: c["laser_output"]["meep"].__setitem__("half_widths_um", [6.0]))
     assert any(k == "laser_output.meep.half_widths_um" for k, _ in p), p
+    p = problems_of(lambda c: c["laser_output"]["meep_gain"].__setitem__("lateral_half_width_um", 6.0))
+    assert any(k == "laser_output.meep_gain.lateral_half_width_um" and "PML" in r for k, r in p), p
+    p = problems_of(lambda c: c["laser_output"]["meep_gain"].__setitem__("profiles", ["flat"]))
+    assert any(k.startswith("laser_output.meep_gain.profiles") for k, _ in p), p

@@ -24,6 +24,7 @@ def every_step(cfg) -> dict[str, str]:
         "threshold": S.threshold_settings(cfg),
         "laser_output": S.laser_output_settings(cfg),
         "laser_far_field_meep": S.laser_meep_settings(cfg),
+        "laser_gain_region_meep": S.laser_gain_meep_settings(cfg),
     }
     for stack in cfg["geometry"]["stacks"]:
         out[f"permittivity_map/{stack}"] = S.permittivity_map_settings(cfg, stack)
@@ -139,11 +140,13 @@ def test_targets(config):
 
 def test_laser_settings(config):
     """The laser output reruns with its own keys and the rate-equation inputs, not with the gap; its
-    Meep check only with laser_output.meep (and the simulation section)."""
+    Meep checks only with laser_output.meep / meep_gain (and the simulation section)."""
     changed = changed_steps(config, lambda c: c["laser_output"]["assumed"]["alpha_h"].__setitem__("value", 4.0))
     assert changed == {"laser_output"}, changed
     changed = changed_steps(config, lambda c: c["laser_output"]["meep"].__setitem__("resolution_px_per_um", 50))
     assert changed == {"laser_far_field_meep"}, changed
+    changed = changed_steps(config, lambda c: c["laser_output"]["meep_gain"].__setitem__("pump_half_width_um", 4.0))
+    assert changed == {"laser_gain_region_meep"}, changed
     gap = config["transfer"]["devices"]["microcavity"]["gap_layer"]
     changed = changed_steps(config, lambda c: c["layers"][gap].__setitem__("thickness_nm", 77_000))
-    assert not {"laser_output", "laser_far_field_meep"} & changed
+    assert not {"laser_output", "laser_far_field_meep", "laser_gain_region_meep"} & changed

@@ -26,7 +26,8 @@ def _v(x):
 
 def far_field_figure(ds: dict, meep: dict | None = None):
     """Polar far field into air: below threshold (spectrum-integrated and at the mode wavelength)
-    and above threshold (three lateral-mode approximations x the cavity filter); Meep check inset."""
+    and above threshold (diffraction of three lateral-mode approximations; the cavity filter drawn for
+    reference); the Meep checks in the third panel."""
     plt = _pyplot()
     fig = plt.figure(figsize=(12, 4.8))
     ax = fig.add_subplot(1, 3, 1, projection="polar")
@@ -39,7 +40,7 @@ def far_field_figure(ds: dict, meep: dict | None = None):
     ax.legend(fontsize=7, loc="lower center")
     ax = fig.add_subplot(1, 3, 2, projection="polar")
     th = np.radians(_v(ds["above/theta_deg"]))
-    ax.plot(th, _v(ds["above/filter"]), "k:", label="cavity filter")
+    ax.plot(th, _v(ds["above/filter"]), "k:", label="cavity filter (below-threshold reference)")
     for k in ("aperture", "gaussian", "gain_guided"):
         if f"above/{k}_pattern" in ds:
             ax.plot(th, _v(ds[f"above/{k}_pattern"]), label=f"{k}: {_v(ds[f'above/{k}_fwhm_deg']):.2f} deg")
@@ -105,7 +106,46 @@ def modulation_figure(ds: dict):
     return fig
 
 
-def laser_figures(ds: dict, meep: dict | None = None) -> dict:
+def gain_region_figure(gm: dict | None):
+    """2D Meep run of a finite pumped region (datasets of gain_region_meep.h5), one row per pump
+    profile: near-field intensity and phase in the crystal (Meep vs the gain-guided model), and the
+    far field (Meep near-to-far, FT of Meep's near field, model)."""
+    plt = _pyplot()
+    profiles = sorted({k.split("/", 1)[0] for k in gm}) if gm else []
+    fig, axes = plt.subplots(max(len(profiles), 1), 2, figsize=(11, 3.8 * max(len(profiles), 1)), squeeze=False)
+    if not profiles:
+        for ax in axes.ravel():
+            ax.axis("off")
+        return fig
+    for row, p in zip(axes, profiles):
+        x = _v(gm[f"{p}/x_um"])
+        a1, a2 = row
+        a1.plot(x, _v(gm[f"{p}/near_intensity"]), label="Meep |Ez|^2")
+        a1.plot(x, _v(gm[f"{p}/model_intensity"]), "--", label="gain-guided model")
+        a1b = a1.twinx()
+        seen = _v(gm[f"{p}/near_intensity"]) > 1e-3
+        a1b.plot(x[seen], _v(gm[f"{p}/near_phase_rad"])[seen], "C2:", label="Meep phase")
+        a1b.plot(x[seen], float(_v(gm[f"{p}/phase_curvature_model_per_um2"])) * x[seen] ** 2, "C3-.", lw=0.8,
+                 label="model phase")
+        a1b.set_ylabel("phase (rad)")
+        a1.set(xlabel="x (um)", ylabel="intensity (max 1)",
+               title=f"{p} pump: lowest mode, radius {float(_v(gm[f'{p}/waist_meep_um'])):.2f} (Meep) vs "
+                     f"{float(_v(gm[f'{p}/waist_model_um'])):.2f} um", xlim=(x[0], x[-1]))
+        a1.title.set_fontsize(9)
+        a1.legend(fontsize=7, loc="upper left"), a1b.legend(fontsize=7, loc="upper right")
+        t = _v(gm[f"{p}/theta_deg"])
+        a2.plot(t, _v(gm[f"{p}/meep"]), label=f"Meep near-to-far, {float(_v(gm[f'{p}/fwhm_meep_deg'])):.2f} deg")
+        a2.plot(t, _v(gm[f"{p}/meep_near_field_ft"]), ":",
+                label=f"FT of Meep's near field, {float(_v(gm[f'{p}/fwhm_meep_near_field_ft_deg'])):.2f} deg")
+        a2.plot(t, _v(gm[f"{p}/model"]), "--", label=f"model, {float(_v(gm[f'{p}/fwhm_model_deg'])):.2f} deg")
+        a2.set(xlabel="angle in air (deg)", ylabel="far field (max 1)", title="far field of the lowest mode")
+        a2.title.set_fontsize(9)
+        a2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def laser_figures(ds: dict, meep: dict | None = None, gain_meep: dict | None = None) -> dict:
     """file name -> figure."""
     return {"far_field.png": far_field_figure(ds, meep), "light_current.png": light_current_figure(ds),
-            "modulation.png": modulation_figure(ds)}
+            "modulation.png": modulation_figure(ds), "gain_region_meep.png": gain_region_figure(gain_meep)}

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sims.laser_output import laser_output, tornado_markdown
+from sims.laser_output import laser_output, meep_gain_agreement, tornado_markdown
 from sims.plots.laser import laser_figures
 from sims.results import Timer, provenance, read_h5, save_figure, write_h5, write_text
 from sims.threshold import mode_scalars
@@ -19,6 +19,7 @@ def main(argv=None):
     ap.add_argument("--transfer", required=True, help="transfer.h5 of the microcavity LED (pump map)")
     ap.add_argument("--threshold", required=True, help="threshold.h5 (L-J fluxes, anchor)")
     ap.add_argument("--meep", default=None, help="far_field_meep.h5 of the Meep check (optional)")
+    ap.add_argument("--gain-meep", default=None, help="gain_region_meep.h5 of the Meep gain-region run (optional)")
     ap.add_argument("--h5", required=True)
     ap.add_argument("--fig-dir", required=True)
     a = ap.parse_args(argv)
@@ -37,10 +38,20 @@ def main(argv=None):
             f"w = {r['waist_um']:g} um: FWHM Meep {r['fwhm_meep_deg']:.2f} vs diffraction x filter {r['fwhm_model_deg']:.2f} deg "
             f"({100 * r['fwhm_rel_diff']:+.1f} %), max pattern difference {r['max_abs_diff_all']:.3f} of the peak" for r in runs) + (
             "; they agree where diffraction is narrower than the filter (the full-scale lasing spot's regime)")
+    gain = read_h5(a.gain_meep) if a.gain_meep else None
+    if gain:
+        gm, profiles = gain[0], str(gain[1]["profiles"]).split(",")
+        for p in profiles:
+            for k, u in (("fwhm_meep_deg", "deg"), ("fwhm_model_deg", "deg"), ("fwhm_meep_near_field_ft_deg", "deg"),
+                         ("waist_meep_um", "um"), ("waist_model_um", "um"), ("net_rate_meep", "c/um (Meep units)"),
+                         ("net_rate_model", "c/um (Meep units)"), ("diffraction_loss_model", "c/um (Meep units)")):
+                ds[f"meep_gain/{p}/{k}"], units[f"meep_gain/{p}/{k}"] = gm[f"{p}/{k}"], u
+        attrs["meep_gain_agreement"] = meep_gain_agreement(gm, profiles)
+        attrs["meep_gain_profiles"] = ",".join(profiles)
     attrs.update({"modes_file": a.modes, "transfer_file": a.transfer, "threshold_file": a.threshold,
-                  "meep_file": a.meep or ""})
+                  "meep_file": a.meep or "", "gain_meep_file": a.gain_meep or ""})
     write_h5(a.h5, ds, provenance(s, timer.seconds, **attrs), units)
-    for name, fig in laser_figures(ds, meep).items():
+    for name, fig in laser_figures(ds, meep, gain[0] if gain else None).items():
         save_figure(fig, Path(a.fig_dir) / name)
     write_text(Path(a.fig_dir) / "sensitivity.md", tornado_markdown(ds, attrs))
     print(f"laser: divergence below {float(ds['below/fwhm_at_mode_deg'].as_float()):.2f} deg, above "
