@@ -26,7 +26,7 @@ import numpy as np
 
 from sims.config import register_check
 from sims.far_field import (angular_filter, effective_index, emission_pattern, fwhm_deg, lasing_far_field,
-                            resonance_at)
+                            lasing_region_2d, resonance_at)
 from sims.laser_dynamics import (cold_cavity_linewidth_nm, laser_from_threshold_config, light_output,
                                  net_gain_rate_per_s, pump_for_linewidth, threshold_pump_per_cm3_s)
 from sims.laser_modulation import pulse_response, rise_fall_s, stage_bandwidths_hz
@@ -64,12 +64,23 @@ def dispersions(modes: dict, q_below: str) -> list[tuple]:
     return out
 
 
-def pump_cut(transfer: dict, distance_um: float) -> tuple[np.ndarray, np.ndarray]:
-    """(x um, absorbed map) along x through the map's peak, at the map distance nearest distance_um."""
-    i = int(np.argmin(np.abs(values(transfer["map_distance_um"]) - distance_um)))
-    m = values(transfer["absorbed_map"])[i]
+def pump_cut(transfer: dict, axis: str = "x") -> tuple[np.ndarray, np.ndarray]:
+    """(coordinate um, absorbed map) along x or y through the peak of the absorbed map at the
+    device's own distance (the microcavity LED's gap), on the crystal."""
+    m = values(transfer["device/absorbed_map"])
     ix, iy = np.unravel_index(int(np.argmax(m)), m.shape)
-    return values(transfer["map_x_um"]), m[:, iy]
+    if axis == "x":
+        return values(transfer["device/map_x_um"]), m[:, iy]
+    return values(transfer["device/map_y_um"]), m[ix, :]
+
+
+def lasing_region_of_map(transfer: dict, drive: float) -> dict:
+    """The lasing region on the whole absorbed map, peak at ``drive`` x threshold: where the local
+    pump reaches the threshold pump (the local net gain >= 0; R(N) is monotonic). Area, equivalent
+    diameter and widths through the peak (``sims.far_field.lasing_region_2d``)."""
+    m = values(transfer["device/absorbed_map"])
+    return lasing_region_2d(values(transfer["device/map_x_um"]), values(transfer["device/map_y_um"]),
+                            drive * m / m.max() - 1.0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -207,7 +218,7 @@ def laser_output(settings: dict, mode: dict, modes: dict, transfer: dict, thresh
     put("below/peak_angle_spectral_deg", np.array(below["peak_angle_spectral_deg"]), "deg")
     put("below/n_eff", np.array(n_eff), "1")
     put("below/mode_wavelength_nm", np.array(mode_nm), "nm")
-    x_um, absorbed = pump_cut(transfer, lo["far_field"]["map_distance_um"])
+    x_um, absorbed = pump_cut(transfer)
     drive = assumed(lo, "drive_over_threshold")
     up = above_threshold(lo, laser, x_um, absorbed, drive, disp[0], mode_nm, n_eff)
     put("above/x_um", up["x_um"], "um")
@@ -215,6 +226,12 @@ def laser_output(settings: dict, mode: dict, modes: dict, transfer: dict, thresh
     put("above/theta_deg", up["theta_deg"], "deg (air)")
     put("above/filter", up["filter"], "1 (max 1)")
     put("above/region_width_um", np.array(up["width_um"]), "um")
+    up_y = above_threshold(lo, laser, *pump_cut(transfer, "y"), drive, disp[0], mode_nm, n_eff)
+    put("above/region_width_y_um", np.array(up_y["width_um"]), "um (cut along y through the peak)")
+    put("above/gain_guided_fwhm_y_deg", flag(up_y.get("gain_guided_fwhm_deg", math.nan)), "deg (cut along y)")
+    region = lasing_region_of_map(transfer, drive)
+    put("above/region_area_um2", np.array(region["area_um2"]), "um^2 (whole map: pump >= threshold pump)")
+    put("above/region_diameter_equivalent_um", np.array(region["diameter_equivalent_um"]), "um (circle of that area)")
     for k in ("aperture", "gaussian", "gain_guided"):
         put(f"above/{k}_fwhm_deg", flag(up.get(f"{k}_fwhm_deg", math.nan)), "deg")
         if f"{k}_pattern" in up:

@@ -322,7 +322,11 @@ def transfer_device(led: str, em_spec: dict, table_exit: AngularTable, ab: dict,
             units[f"{prefix}/{k}"] = (F_ if k.startswith("absorbed_fraction") else R_) + note
 
     # --- production at the device distance
-    rp = map_readings(g0, multipass_maps(g0, d0, th, prod, n_geom), spot_diameter_um)
+    device_maps = multipass_maps(g0, d0, th, prod, n_geom)
+    rp = map_readings(g0, device_maps, spot_diameter_um)
+    ds["device/absorbed_map"], ds["device/map_x_um"], ds["device/map_y_um"] = device_maps["absorbed"], g0.x_tgt, g0.y_tgt
+    units["device/absorbed_map"] = R_ + "; all passes, at the device distance on the crystal (x, y) grid"
+    units["device/map_x_um"] = units["device/map_y_um"] = "um"
     for k in ("spot_absorbed_ratio", "crystal_mean_absorbed_ratio", "spot_irradiance_ratio",
               "crystal_mean_irradiance_ratio", "coupling_efficiency", "absorbed_fraction_of_led_power", "spot_center_um"):
         ds[f"device/{k}"] = np.asarray(rp[k])

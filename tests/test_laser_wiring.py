@@ -40,8 +40,7 @@ def synthetic_inputs(q_measured=780.0, q_mirror=5000.0, spot_um=20.0):
              "dispersion/Q_p": np.full(4, 2.0 * q_mirror)}
     x = np.linspace(-60, 60, 121)
     mp = np.exp(-2 * (x[:, None] ** 2 + x[None, :] ** 2) / spot_um ** 2)
-    transfer = {"map_distance_um": np.array([50.0, 350.0]), "absorbed_map": np.stack([mp, 0.1 * mp]), "map_x_um": x,
-                "map_y_um": x}
+    transfer = {"device/absorbed_map": mp, "device/map_x_um": x, "device/map_y_um": x}
     j = np.logspace(0, 3, 30)
     # threshold.h5 stores the anchor fluxes as Flagged datasets (read_h5 returns them so)
     li = {"li/current_density_a_per_cm2": j, "pump/optical/absorbed_photon_flux_per_cm2_s": Flagged.from_float(1e21),
@@ -84,6 +83,11 @@ def test_above_threshold_divergence_from_the_pump_map(config, base):
     # the lasing region on the map: 1.5 exp(-2 x^2 / w^2) = 1 (drive 1.5 at the peak)
     w = 2 * 20.0 * math.sqrt(math.log(1.5) / 2)
     assert val(ds["above/region_width_um"]) == pytest.approx(w, rel=0.02)
+    # the whole map: a round spot gives the same width along y and the disk of that diameter
+    assert val(ds["above/region_width_y_um"]) == pytest.approx(val(ds["above/region_width_um"]), rel=1e-9)
+    assert val(ds["above/gain_guided_fwhm_y_deg"]) == pytest.approx(above, rel=1e-9)
+    assert val(ds["above/region_diameter_equivalent_um"]) == pytest.approx(w, rel=0.05)
+    assert val(ds["above/region_area_um2"]) == pytest.approx(math.pi * w ** 2 / 4, rel=0.1)
     wide = run(config, modes, synthetic_inputs(spot_um=40.0)[1], thr)[0]
     assert val(wide["above/gain_guided_fwhm_deg"]) < above
 

@@ -439,6 +439,15 @@ def test_absorbed_pump_decreases_with_distance_for_both_devices(config):
             assert f"device/variants/{v}/crystal_mean_absorbed_ratio" in ds
         eb = ds["device/energy_balance_passes"]
         assert np.allclose(eb[:, 0] + eb[:, 1], eb[:, 2], atol=3e-3)
+        # the absorbed map at the device's own distance (the laser step's pump map) is the map of the
+        # configured map distances where they coincide, on the crystal grid
+        dm, x, y = ds["device/absorbed_map"], ds["device/map_x_um"], ds["device/map_y_um"]
+        assert dm.shape == (x.size, y.size)
+        j = np.nonzero(np.isclose(ds["map_distance_um"], dist))[0]
+        if j.size:
+            ix = np.nonzero(np.isclose(ds["map_x_um"][:, None], x[None, :]).any(axis=1))[0]
+            iy = np.nonzero(np.isclose(ds["map_y_um"][:, None], y[None, :]).any(axis=1))[0]
+            assert np.allclose(ds["absorbed_map"][j[0]][np.ix_(ix, iy)], dm, rtol=1e-12, atol=0)
 
 
 def test_single_cavity_sweep_starts_at_the_substrate_and_is_extended_if_needed(config):
