@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[1]
 # import name -> conda/pip package name
 PACKAGE_OF = {"meep": "pymeep", "yaml": "pyyaml", "mpi4py": "mpi4py", "h5py": "h5py", "numpy": "numpy",
               "scipy": "scipy", "matplotlib": "matplotlib", "tmm": "tmm", "jsonschema": "jsonschema",
-              "snakemake": "snakemake", "pytest": "pytest"}
+              "snakemake": "snakemake", "pytest": "pytest", "docutils": "docutils"}
 
 
 def third_party_imports() -> set[str]:
