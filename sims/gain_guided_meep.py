@@ -150,8 +150,12 @@ def strength_below_threshold(cal: dict, profile: str, half_width_um: float, x_um
         return p["net_rate"] + margin * p.get("diffraction_loss", 0.0)
 
     lo, hi = 0.0, float(cal["strengths"][-1])
-    while excess(hi) < 0:
+    for _ in range(40):
+        if excess(hi) >= 0:
+            break
         lo, hi = hi, 1.5 * hi
+    else:
+        raise RuntimeError(f"no gain strength up to {hi:.3g} brings the model's lowest mode near threshold")
     for _ in range(60):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
