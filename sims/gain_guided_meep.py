@@ -279,7 +279,7 @@ def meep_gain_guided(config: dict, *, profile: str = "parabolic", pairs: int = 3
         "profile": profile, "theta_deg": th, "meep": run["far"], "model": model_p, "meep_near_field_ft": near_ft,
         "x_um": run["x_um"], "near_intensity": np.abs(run["near"]) ** 2 / np.max(np.abs(run["near"]) ** 2),
         "near_phase_rad": unwrapped_phase(run["x_um"], run["near"]),
-        "model_intensity": np.abs(np.interp(run["x_um"], x, np.abs(gg["field"]))) ** 2,
+        "model_intensity": np.interp(run["x_um"], x, np.abs(gg["field"])) ** 2,
         "fwhm_meep_deg": fwhm_deg(th, run["far"]), "fwhm_model_deg": fwhm_deg(th, model_p),
         "fwhm_meep_near_field_ft_deg": fwhm_deg(th, near_ft),
         "waist_meep_um": w_meep, "waist_model_um": gg["waist_um"],

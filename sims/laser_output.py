@@ -289,15 +289,19 @@ def laser_output(settings: dict, mode: dict, modes: dict, transfer: dict, thresh
     return ds, un, attrs
 
 
+# scalars of gain_region_meep.h5 (per pump profile) that the laser step copies and states
+MEEP_GAIN_SCALARS = (("fwhm_meep_deg", "deg"), ("fwhm_model_deg", "deg"), ("fwhm_meep_near_field_ft_deg", "deg"),
+                     ("waist_meep_um", "um"), ("waist_model_um", "um"), ("phase_curvature_meep_per_um2", "1/um^2"),
+                     ("phase_curvature_model_per_um2", "1/um^2"), ("net_rate_meep", "c/um (Meep units)"),
+                     ("net_rate_model", "c/um (Meep units)"), ("diffraction_loss_model", "c/um (Meep units)"))
+
+
 def meep_gain_agreement(gm: dict, profiles: list[str]) -> str:
     """One clause per pump profile: the 2D Meep gain-region run against the gain-guided model
     (``gm``: datasets of gain_region_meep.h5)."""
     parts = []
     for p in profiles:
-        g = {k: float(np.asarray(gm[f"{p}/{k}"])) for k in ("fwhm_meep_deg", "fwhm_model_deg", "fwhm_meep_near_field_ft_deg",
-                                                             "waist_meep_um", "waist_model_um", "net_rate_meep",
-                                                             "phase_curvature_meep_per_um2", "phase_curvature_model_per_um2",
-                                                             "net_rate_model", "diffraction_loss_model")}
+        g = {k: float(np.asarray(gm[f"{p}/{k}"])) for k, _ in MEEP_GAIN_SCALARS}
         parts.append(
             f"{p} pump: far-field FWHM Meep {g['fwhm_meep_deg']:.2f} vs model {g['fwhm_model_deg']:.2f} deg "
             f"({100 * (g['fwhm_meep_deg'] / g['fwhm_model_deg'] - 1):+.1f} %; FT of Meep's crystal-plane field "

@@ -300,7 +300,7 @@ def laser_entries(path: str) -> list:
         areas = [float(a) for a in fh["modulation/area_mm2"][()]]
         drives = [float(d) for d in fh["pulse/drive_over_threshold"][()]]
         has_meep = "meep/fwhm_meep_deg" in fh
-        gain_profiles = str(fh.attrs.get("meep_gain_profiles", "")).split(",") if "meep_gain_profiles" in fh.attrs else []
+        gain_profiles = str(fh.attrs["meep_gain_profiles"]).split(",") if "meep_gain_profiles" in fh.attrs else []
     E = [Entry("laser_divergence_below_threshold_fwhm_deg", path, "below/fwhm_at_mode_deg", "deg",
                "far-field FWHM in air below threshold at the mode wavelength (cavity angular filter, Q_measured)"),
          Entry("laser_divergence_below_threshold_spectral_fwhm_deg", path, "below/fwhm_spectral_deg", "deg",

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sims.laser_output import laser_output, meep_gain_agreement, tornado_markdown
+from sims.laser_output import MEEP_GAIN_SCALARS, laser_output, meep_gain_agreement, tornado_markdown
 from sims.plots.laser import laser_figures
 from sims.results import Timer, provenance, read_h5, save_figure, write_h5, write_text
 from sims.threshold import mode_scalars
@@ -42,9 +42,7 @@ def main(argv=None):
     if gain:
         gm, profiles = gain[0], str(gain[1]["profiles"]).split(",")
         for p in profiles:
-            for k, u in (("fwhm_meep_deg", "deg"), ("fwhm_model_deg", "deg"), ("fwhm_meep_near_field_ft_deg", "deg"),
-                         ("waist_meep_um", "um"), ("waist_model_um", "um"), ("net_rate_meep", "c/um (Meep units)"),
-                         ("net_rate_model", "c/um (Meep units)"), ("diffraction_loss_model", "c/um (Meep units)")):
+            for k, u in MEEP_GAIN_SCALARS:
                 ds[f"meep_gain/{p}/{k}"], units[f"meep_gain/{p}/{k}"] = gm[f"{p}/{k}"], u
         attrs["meep_gain_agreement"] = meep_gain_agreement(gm, profiles)
         attrs["meep_gain_profiles"] = ",".join(profiles)
